@@ -10,11 +10,13 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cocreate.core.auth import SESSION_2FA  # noqa: F401 - re-exported for views and tests
+
 from .services import password_expired
 
 SESSION_AUTH_AT = "cocreate_auth_at"
 SESSION_LAST_SEEN = "cocreate_last_seen"
-from cocreate.core.auth import SESSION_2FA  # noqa: F401  (re-exported)
+
 ELDER_COOKIE = "cocreate_elder"
 EXEMPT_PREFIXES = ("/static/", "/health", "/i18n/", "/media/")
 

@@ -71,12 +71,15 @@ class PasswordHistory(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"password of #{self.user_id} set {self.created_at:%Y-%m-%d}"
+
 
 class LoginLock(models.Model):
     """Consecutive failures per credential kind and identifier (security.md A-4)."""
 
     class Scope(models.TextChoices):
-        PASSWORD = "password"
+        PASSWORD = "password"  # noqa: S105 - a scope name, not a secret
         SMS = "sms"
         TOTP = "totp"
 
@@ -88,6 +91,9 @@ class LoginLock(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="loginlock_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} lock ({self.failures} failures)"
 
 
 class SmsCode(models.Model):
@@ -108,6 +114,9 @@ class SmsCode(models.Model):
     class Meta:
         indexes = [models.Index(fields=["phone_index", "purpose", "-created_at"], name="smscode_lookup")]
 
+    def __str__(self) -> str:
+        return f"{self.purpose} code until {self.expires_at:%H:%M}"
+
 
 class SmsSend(models.Model):
     """When a code was sent to a phone: for the 60-second and 10-a-day limits. No code here."""
@@ -117,3 +126,6 @@ class SmsSend(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["phone_index", "-sent_at"], name="smssend_lookup")]
+
+    def __str__(self) -> str:
+        return f"sent {self.sent_at:%Y-%m-%d %H:%M}"

@@ -45,7 +45,7 @@ def _is_locked(scope: str, key: str) -> bool:
 def register_failure(*, scope: str, key: str, user: User | None, action: str) -> None:
     """Count one failure in its own transaction; the fifth in a row locks for 15 minutes."""
     with transaction.atomic():
-        lock, _ = LoginLock.objects.select_for_update().get_or_create(scope=scope, key=key)
+        lock, _created = LoginLock.objects.select_for_update().get_or_create(scope=scope, key=key)
         lock.failures += 1
         locked = lock.failures >= settings.LOGIN_LOCK_FAILURES
         if locked:
@@ -151,7 +151,7 @@ def sms_code_verify(*, phone: str, code: str, purpose: str = SmsCode.Purpose.LOG
 def purge_expired_codes() -> int:
     """OTP rows are deleted after use or expiry (security.md R-1)."""
     now = timezone.now()
-    deleted, _ = SmsCode.objects.filter(expires_at__lte=now).delete()
+    deleted, _by_model = SmsCode.objects.filter(expires_at__lte=now).delete()
     SmsSend.objects.filter(sent_at__lt=now - timedelta(days=2)).delete()
     return deleted
 
@@ -303,3 +303,26 @@ def preferences_update(*, user: User, elder_mode: bool | None = None, language: 
             user.save(update_fields=list(changed))
             record(actor=user, action="account.preferences_changed", target=user, data=changed)
     return user
+
+
+def totp_device_start(*, user: User):
+    """Begin enrolling an authenticator app: an unconfirmed device until a code proves it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+def totp_device_confirm(*, user: User, token: str) -> None:
+    """Confirm the pending device with a first code; it replaces any earlier device."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        if device is None or not device.verify_token((token or "").strip()):
+            raise DomainError(_("That code is not right. Check the time on your phone and try again."))
+        TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        record(actor=user, action="account.2fa_changed", target=user, data={"method": "totp"})

@@ -11,5 +11,6 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change, name="password-change"),
     path("elder-mode/", views.elder_mode, name="elder-mode"),
+    path("staff/authenticator/", views.totp_setup, name="totp-setup"),
     path("language/", views.set_language, name="set-language"),
 ]

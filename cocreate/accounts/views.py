@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from cocreate.core.auth import SESSION_2FA
+from cocreate.core.auth import SESSION_2FA, staff_required
+from cocreate.core.errors import DomainError
 from cocreate.core.masking import mask_phone
 from cocreate.core.middleware import client_ip
 from cocreate.core.phones import national_number
@@ -214,3 +215,36 @@ def set_language(request):
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
         services.preferences_update(user=request.user, language=language)
     return django_set_language(request)
+
+
+def _qr_svg(uri: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    return qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
+
+
+@staff_required
+def totp_setup(request):
+    """Enrol an authenticator app (TOTP): scan the QR code, then type the first code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    form = TotpForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid() and device is not None:
+        try:
+            services.totp_device_confirm(user=request.user, token=form.cleaned_data["token"])
+        except DomainError as wrong:
+            form.add_error("token", str(wrong.message))
+            status = 400
+        else:
+            messages.success(request, _("Your authenticator app is set up."))
+            return redirect("orgs:console")
+    if device is None:
+        device = services.totp_device_start(user=request.user)
+    import base64
+
+    context = {"form": form, "qr_svg": _qr_svg(device.config_url),
+               "key": base64.b32encode(device.bin_key).decode()}
+    return render(request, "accounts/totp_setup.html", context, status=status)

@@ -3,9 +3,9 @@ the subscribers registered for its action (domain events), so a failed audit wri
 failing subscriber rolls the whole business change back (fail closed, security.md L-4)."""
 
 import logging
-from contextlib import contextmanager
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from cocreate.core import context
 from cocreate.core.crypto import chain_hash
-from cocreate.core.errors import DomainError
 
 from .models import AuditEvent
 
@@ -123,9 +122,8 @@ def purge_expired(*, now=None) -> int:
     days = max(settings.AUDIT_RETENTION_DAYS, settings.AUDIT_RETENTION_FLOOR_DAYS)
     cutoff = (now or timezone.now()) - timedelta(days=days)
     floor = timezone.now() - timedelta(days=settings.AUDIT_RETENTION_FLOOR_DAYS)
-    with transaction.atomic():
-        with purge_permit("purge"):
-            deleted, _ = AuditEvent.objects.filter(created_at__lt=min(cutoff, floor)).delete()
+    with transaction.atomic(), purge_permit("purge"):
+        deleted, _by_model = AuditEvent.objects.filter(created_at__lt=min(cutoff, floor)).delete()
     return deleted
 
 

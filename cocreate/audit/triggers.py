@@ -47,4 +47,6 @@ def remove(apps, schema_editor) -> None:
 def run(schema_editor, sql) -> None:
     statements = [sql] if isinstance(sql, str) else sql
     for statement in statements:
-        schema_editor.execute(statement)
+        # params=None: the SQL is sent as is, so the '%' of plpgsql RAISE and of strftime
+        # is not taken for a placeholder (psycopg 3 would refuse "incomplete placeholder").
+        schema_editor.execute(statement, params=None)

@@ -10,4 +10,5 @@ class RequestContext:
     ip: str | None = None
 
 
-current = contextvars.ContextVar("cocreate_request", default=RequestContext())
+_EMPTY = RequestContext()
+current = contextvars.ContextVar("cocreate_request", default=_EMPTY)  # frozen, so sharing it is safe

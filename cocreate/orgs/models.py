@@ -100,7 +100,8 @@ class Household(TimeStampedModel):
     class Meta:
         ordering = ["path", "address", "id"]
         indexes = [
-            models.Index(fields=["path", "id"], name="household_path_idx", opclasses=["varchar_pattern_ops", "int8_ops"]),
+            models.Index(fields=["path", "id"], name="household_path_idx",
+                         opclasses=["varchar_pattern_ops", "int8_ops"]),
             models.Index(fields=["node", "id"], name="household_node_idx"),
         ]
 

@@ -26,7 +26,6 @@ from .models import (
     Pairing,
     PartnerUnit,
     Person,
-    Role,
     RoleGrant,
 )
 from .permissions import active_grants, check_incompatible, clear_grant_cache, require_perm
@@ -37,7 +36,7 @@ _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 def path_segment(number: int) -> str:
     digits = []
-    for _ in range(PATH_STEP):
+    for _position in range(PATH_STEP):
         number, rest = divmod(number, 36)
         digits.append(_ALPHABET[rest])
     if number:
@@ -212,7 +211,7 @@ def phone_reveal(*, actor, person: Person, reason: str) -> str:
 def household_link_set(*, actor, household: Household, leader: Person, type: str) -> HouseholdLink:
     """Link a household to its 联户长 or 党员中心户 (replacing an earlier one of that type)."""
     _system_or_perm(actor, "orgs.manage_household", household.node)
-    link, _ = HouseholdLink.objects.update_or_create(household=household, type=type, defaults={"leader": leader})
+    link, _created = HouseholdLink.objects.update_or_create(household=household, type=type, defaults={"leader": leader})
     record(actor=actor, action="household.linked", target=household, node=household.node,
            data={"type": type, "leader": leader.pk})
     return link
@@ -279,7 +278,7 @@ def role_grant(*, actor, user, node: OrgUnit, role: str) -> RoleGrant:
     check_incompatible({g.role for g in active_grants(user)} | {role})
     if not user.is_staff_member:
         raise DomainError(_("Only staff accounts with a password and second factor can hold this role."))
-    grant, _ = RoleGrant.objects.get_or_create(user=user, node=node, role=role, revoked_at=None,
+    grant, _created = RoleGrant.objects.get_or_create(user=user, node=node, role=role, revoked_at=None,
                                                defaults={"granted_by": actor})
     clear_grant_cache(user)
     record(actor=actor, action="role.granted", target=user, node=node, data={"role": role})

@@ -23,7 +23,7 @@ def console(request):
 
 
 def _after_cursor(request) -> tuple[str, int] | None:
-    path, _, pk = request.GET.get("after", "").partition(".")
+    path, _sep, pk = request.GET.get("after", "").partition(".")
     return (path, int(pk)) if path and pk.isdigit() else None
 
 

@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("COCREATE_DEMO_MODE", "0")
 
-from .base import *  # noqa: E402,F403
-from .base import MIDDLEWARE, VAR_DIR  # noqa: E402
+from .base import *  # noqa: F403
+from .base import MIDDLEWARE, VAR_DIR
 
 SECRET_KEY = "test-only-key-0123456789abcdefghijklmnopqrstuvwxyz-abcdefghijklmnop"  # noqa: S105
 DEBUG = False
