@@ -9,7 +9,7 @@ import pytest
 from cocreate.accounts.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN
 from cocreate.core.auth import SESSION_2FA
 
-STAFF_PASSWORD = "Tree#Pass2026"
+STAFF_PASSWORD = "Tree#Pass2026"  # noqa: S105 - test fixture password
 
 
 @dataclass
@@ -117,3 +117,13 @@ def signed_in(client):
         return sign_in(client, user, **kwargs)
 
     return _sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttles and rate limits live in the cache; no test inherits another's counters."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

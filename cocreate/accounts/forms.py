@@ -10,8 +10,15 @@ class PhoneForm(forms.Form):
     agree = forms.BooleanField(label=_("I have read the privacy notice and agree."), required=True)
 
 
+class CodeField(forms.RegexField):
+    """A one-time code is never echoed back into the page after a wrong try."""
+
+    def bound_data(self, data, initial):
+        return ""
+
+
 class CodeForm(forms.Form):
-    code = forms.RegexField(label=_("6-digit code"), regex=r"^\s*\d{6}\s*$", error_messages={
+    code = CodeField(label=_("6-digit code"), regex=r"^\s*\d{6}\s*$", error_messages={
         "invalid": _("The code has 6 digits.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}))
 

@@ -5,6 +5,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.messages.storage import default_storage
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -16,6 +17,7 @@ from .services import password_expired
 
 SESSION_AUTH_AT = "cocreate_auth_at"
 SESSION_LAST_SEEN = "cocreate_last_seen"
+LAST_SEEN_PRECISION = 60  # seconds
 
 ELDER_COOKIE = "cocreate_elder"
 EXEMPT_PREFIXES = ("/static/", "/health", "/i18n/", "/media/")
@@ -31,12 +33,24 @@ class SessionPolicyMiddleware:
             expired = self._expired(request)
             if expired:
                 logout(request)  # flushes and deletes the server-side session row
-                messages.info(request, _("You were signed out after a period without activity."))
-                return redirect(self._login_url(user))
-            request.session[SESSION_LAST_SEEN] = int(time.time())
+                return self._signed_out(request, redirect(self._login_url(user)))
+            now = int(time.time())
+            # Writing the session on every request costs a database write a page; a minute's
+            # precision on a 15- or 30-minute idle limit is plenty.
+            if now - request.session.get(SESSION_LAST_SEEN, 0) >= LAST_SEEN_PRECISION:
+                request.session[SESSION_LAST_SEEN] = now
             if password_expired(user) and request.path not in self._password_paths():
                 return redirect("accounts:password-change")
         return self.get_response(request)
+
+    @staticmethod
+    def _signed_out(request, response):
+        # This middleware runs outside MessageMiddleware, which never sees this early answer:
+        # store the notice in the (new, empty) session ourselves instead of messages.info().
+        storage = default_storage(request)
+        storage.add(messages.INFO, _("You were signed out after a period without activity."))
+        storage.update(response)
+        return response
 
     @staticmethod
     def _expired(request) -> bool:

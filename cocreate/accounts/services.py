@@ -112,11 +112,15 @@ def sms_code_request(*, phone: str, purpose: str = SmsCode.Purpose.LOGIN) -> str
         )
         SmsSend.objects.create(phone_index=index, sent_at=now)
         record(actor=None, action="sms.code_sent", data={"purpose": purpose})
-        transaction.on_commit(lambda: send_sms(e164, _sms_text(code)))
+        transaction.on_commit(lambda: send_sms(e164, _sms_text(code, purpose)))
     return code
 
 
-def _sms_text(code: str) -> str:
+def _sms_text(code: str, purpose: str) -> str:
+    if purpose == SmsCode.Purpose.CONFIRM:
+        # The resident reads this code back to the grid worker or 联户长 recording for them.
+        return str(_("[Cocreate] Someone from your community is recording a request for you. If you agree, "
+                     "tell them the code %(code)s (valid for 5 minutes).") % {"code": code})
     return str(_("[Cocreate] Your code is %(code)s, valid for 5 minutes. Never tell it to anyone.")
                % {"code": code})
 
@@ -126,7 +130,11 @@ def sms_code_verify(*, phone: str, code: str, purpose: str = SmsCode.Purpose.LOG
     Returns the phone in E.164 form; raises LoginRefused (same message for every failure)."""
     e164 = normalise_phone(phone)
     index = phone_key(e164)
-    if _is_locked(LoginLock.Scope.SMS, index):
+    # Each purpose has its own failure counter: wrong consent codes must not lock a resident
+    # out of signing in. Call this outside any transaction, or a failure is rolled back uncounted.
+    lock_key = index if purpose == SmsCode.Purpose.LOGIN else blind_index(f"{index}:{purpose}")
+    failed_action = "login.failed" if purpose != SmsCode.Purpose.CONFIRM else "sms.confirm_failed"
+    if _is_locked(LoginLock.Scope.SMS, lock_key):
         raise LoginRefused()
     now = timezone.now()
     with transaction.atomic():
@@ -142,9 +150,9 @@ def sms_code_verify(*, phone: str, code: str, purpose: str = SmsCode.Purpose.LOG
             else:
                 stored.save(update_fields=["tries"])
     if not ok:
-        register_failure(scope=LoginLock.Scope.SMS, key=index, user=user, action="login.failed")
+        register_failure(scope=LoginLock.Scope.SMS, key=lock_key, user=user, action=failed_action)
         raise LoginRefused()
-    _clear_failures(LoginLock.Scope.SMS, index)
+    _clear_failures(LoginLock.Scope.SMS, lock_key)
     return e164
 
 

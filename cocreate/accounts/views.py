@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -36,6 +37,9 @@ def _safe_next(request, default: str) -> str:
 
 def _start_session(request, user) -> None:
     login(request, user, backend=BACKEND)  # rotates the session key (ASVS 7.2.4)
+    if request.COOKIES.get(ELDER_COOKIE) == "1" and not user.elder_mode:
+        # 长辈版 chosen on the login page stays on after signing in.
+        services.preferences_update(user=user, elder_mode=True)
     now = int(time.time())
     request.session[SESSION_AUTH_AT] = now
     request.session[SESSION_LAST_SEEN] = now
@@ -90,6 +94,7 @@ def resident_login_code(request):
             status = refused.status
         else:
             _start_session(request, user)
+            request.session.pop(SESSION_LOGIN_PHONE, None)  # no phone left in the session store
             services.record_login(user=user, method="sms")
             return redirect(_safe_next(request, reverse("residents:home")))
     elif request.method == "POST":
@@ -177,6 +182,8 @@ def logout_view(request):
 
 @login_required(login_url="accounts:staff-login")
 def password_change(request):
+    if not request.user.is_staff_member:
+        raise Http404  # residents sign in by SMS code and have no password to change
     form = PasswordChangeForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST" and form.is_valid():

@@ -111,7 +111,8 @@ def verify_chain() -> list[int]:
     previous = None
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
         expected_prev = event.prev_hash if previous is None else previous
-        if event.prev_hash != expected_prev or chain_hash(event.prev_hash, event.canonical()) != event.row_hash:
+        computed = chain_hash(event.prev_hash, event.canonical(), algorithm=event.hash_alg)
+        if event.prev_hash != expected_prev or computed != event.row_hash:
             bad.append(event.pk)
         previous = event.row_hash
     return bad

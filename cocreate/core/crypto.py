@@ -101,9 +101,10 @@ def blind_index(value: str) -> str:
     return hmac.new(_blind_index_key(), value.encode(), hashlib.sha256).hexdigest()
 
 
-def chain_hash(previous: str, canonical: bytes) -> str:
-    """The hash of a chained ledger or audit row: H(previous ‖ canonical row)."""
-    if settings.HASH_ALGORITHM == "SM3":
+def chain_hash(previous: str, canonical: bytes, algorithm: str | None = None) -> str:
+    """The hash of a chained ledger or audit row: H(previous ‖ canonical row). Verifiers pass
+    the algorithm stored with the row, so a switch to SM3 leaves older rows verifiable."""
+    if (algorithm or settings.HASH_ALGORITHM) == "SM3":
         h = hashes.Hash(hashes.SM3())
         h.update(previous.encode() + canonical)
         return h.finalize().hex()

@@ -19,7 +19,7 @@ def normalise_phone(raw: str) -> str:
         digits = digits[2:]
     if not _MOBILE.match(digits):
         raise ValidationError(
-            _("Enter an 11-digit mainland mobile number starting with 1, e.g. 13812345678."),
+            _("Enter an 11-digit mainland mobile number starting with 1, e.g. 138 1234 5678."),
             code="invalid_phone",
         )
     return f"+86{digits}"

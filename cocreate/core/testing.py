@@ -1,8 +1,10 @@
-"""Test-only guards, installed by config.settings.test."""
+"""Test-only guards, installed by config.settings.test, and helpers shared by test modules."""
 
 import re
+from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLResolver, get_resolver
 
 UNMASKED_PHONE = re.compile(r"(?<![\d*])1[3-9]\d{9}(?!\d)")
 
@@ -27,3 +29,29 @@ class PhoneLeakGuardMiddleware:
         if match:
             raise AssertionError(f"Unmasked phone number {match.group()[:3]}… in {request.path}")
         return response
+
+
+@dataclass(frozen=True)
+class UrlEntry:
+    name: str  # namespaced, e.g. "orgs:node"; "" for an unnamed pattern
+    route: str  # the whole route, e.g. "staff/nodes/<int:node_id>/"
+    params: tuple[str, ...]
+
+
+_PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
+
+
+def url_entries(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> list[UrlEntry]:
+    """Every URL pattern of the project, walked recursively through its includes, so that the
+    URL × role matrix and the crawl tests cannot miss a page added later."""
+    entries = []
+    for pattern in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            entries += url_entries(pattern, route, inner)
+        else:
+            name = f"{namespace}{pattern.name}" if pattern.name else ""
+            params = tuple(a or b for a, b in _PARAM.findall(route))
+            entries.append(UrlEntry(name, route, params))
+    return entries

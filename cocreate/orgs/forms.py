@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,9 @@ class PersonForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     gender = forms.ChoiceField(label=_("Gender"), choices=[("", "—"), *Person.Gender.choices], required=False)
     birth_year = forms.IntegerField(label=_("Birth year"), required=False, min_value=1900)
-    relation = forms.ChoiceField(label=_("Relation to the head"), choices=Person.Relation.choices)
+    # The initial value lets Django see untouched extra member forms as empty, not as "head".
+    relation = forms.ChoiceField(label=_("Relation to the head"), choices=Person.Relation.choices,
+                                 initial=Person.Relation.HEAD)
     phone = PhoneField(label=_("Mobile phone"), required=False,
                        help_text=_("Optional. Stored encrypted and shown masked."))
     is_party_member = forms.BooleanField(label=_("Party member"), required=False)
@@ -85,7 +88,7 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
             raise ValidationError(_("Upload an .xlsx file made from the template."))
-        if upload.size > 5 * 1024 * 1024:
+        if upload.size > settings.IMPORT_MAX_BYTES:
             raise ValidationError(_("The file is larger than 5 MB."))
         head = upload.read(4)
         upload.seek(0)

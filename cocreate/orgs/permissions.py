@@ -117,3 +117,11 @@ def check_incompatible(roles: set[str]) -> None:
     for pair in INCOMPATIBLE_ROLES:
         if pair <= roles:
             raise PermissionDenied("security and audit administration must be held by different people")
+
+
+def register_actions(actions: dict[str, set[str]]) -> None:
+    """Let an app above `orgs` declare its own actions (from its AppConfig.ready)."""
+    for action, roles in actions.items():
+        if action in ROLES_FOR and ROLES_FOR[action] != roles:
+            raise ValueError(f"permission action {action!r} registered twice with different roles")
+        ROLES_FOR[action] = set(roles)

@@ -69,12 +69,18 @@ def node_breadcrumb(*, node: OrgUnit, roots: list[OrgUnit]) -> list[OrgUnit]:
 
 def household_page(*, node: OrgUnit, after: tuple[str, int] | None = None, query: str = "",
                    size: int = PAGE_SIZE) -> tuple[list[Household], tuple[str, int] | None]:
-    """One page of a subtree's households by keyset on (path, id): constant time at any depth."""
-    qs = Household.objects.in_subtree(node).select_related("node").prefetch_related("members")
+    """One page of a subtree's households by keyset on (path, id): constant time at any depth.
+
+    The page shows each row's node name and member_count, never the members: nodes come in
+    a second query by id (docs/bench.md): a join made PostgreSQL hash the whole tree's
+    nodes on every page, which grows with the county, not with the page."""
+    qs = Household.objects.in_subtree(node).prefetch_related("node")
     if query:
         qs = qs.filter(Q(address__icontains=query) | Q(members__name__icontains=query)).distinct()
     if after:
-        qs = qs.filter(Q(path__gt=after[0]) | Q(path=after[0], id__gt=after[1]))
+        # path >= is implied by the OR; it is there so an index on (path, id) can seek to
+        # the cursor instead of reading the subtree from its start (docs/bench.md).
+        qs = qs.filter(Q(path__gte=after[0]), Q(path__gt=after[0]) | Q(path=after[0], id__gt=after[1]))
     rows = list(qs.order_by("path", "id")[: size + 1])
     more = len(rows) > size
     rows = rows[:size]

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -46,11 +48,18 @@ def path_segment(number: int) -> str:
 
 def _next_child_path(parent: OrgUnit | None) -> tuple[str, int]:
     if parent is None:
-        roots = OrgUnit.objects.filter(parent__isnull=True).count()
-        return path_segment(roots + 1), 1
+        # Highest root plus one: a count would collide after a root is removed.
+        last = OrgUnit.objects.filter(parent__isnull=True).order_by("-path").values_list("path", flat=True).first()
+        return path_segment(int(last, 36) + 1 if last else 1), 1
     OrgUnit.objects.filter(pk=parent.pk).update(child_seq=F("child_seq") + 1)
     seq = OrgUnit.objects.values_list("child_seq", flat=True).get(pk=parent.pk)
     return parent.path + path_segment(seq), parent.depth + 1
+
+
+def _community_or_self(node: OrgUnit) -> OrgUnit:
+    if node.kind == Kind.COMMUNITY:
+        return node
+    return OrgUnit.objects.filter(path__in=node.ancestor_paths(), kind=Kind.COMMUNITY).first() or node
 
 
 def _system_or_perm(actor, action: str, node: OrgUnit | None) -> None:
@@ -59,9 +68,18 @@ def _system_or_perm(actor, action: str, node: OrgUnit | None) -> None:
         require_perm(actor, action, node)
 
 
+def _require_person_in_scope(actor, person: Person) -> None:
+    # A person named in a write (leader, body member, dispatched member) must be someone the
+    # actor may see: a cadre cannot pull a neighbouring community's resident in (A-11).
+    _system_or_perm(actor, "orgs.view_household", person.node)
+
+
 @transaction.atomic
 def node_create(*, actor, parent: OrgUnit | None, level: OrgLevel, name: str, code: str = "") -> OrgUnit:
-    """Add a node under `parent` (a root when None)."""
+    """Add a node under `parent` (a root when None, and only by the platform itself)."""
+    if parent is None and actor is not None:
+        # New counties and provinces come from the command line (seed or import), not the web.
+        raise PermissionDenied("roots are created by the platform")
     _system_or_perm(actor, "orgs.manage_structure", parent)
     if parent is not None and Kind.values.index(level.kind) <= Kind.values.index(parent.kind):
         raise DomainError(_("A %(child)s cannot sit under a %(parent)s.")
@@ -135,6 +153,8 @@ def household_update(*, actor, household: Household, address: str, occupancy: st
         if getattr(household, field) != value:
             changes[field] = value
             setattr(household, field, value)
+    if custodian is not None and not custodian.node.is_within(_community_or_self(household.node)):
+        raise DomainError(_("The custodian must live in the same community."))
     if (household.custodian_id or None) != (custodian.pk if custodian else None):
         household.custodian = custodian
         changes["custodian"] = custodian.pk if custodian else None
@@ -196,12 +216,30 @@ def person_update(*, actor, person: Person, data: dict) -> Person:
     return person
 
 
+REVEALS_PER_HOUR = 30
+
+
+class TooManyReveals(DomainError):
+    status = 429
+    default_message = _("You have shown many full numbers in the last hour. Try again later.")
+
+
+def _reveal_rate_limit(actor) -> None:
+    """Unmasking is rate-limited per staff member (security.md P-2): a burst of reveals is
+    what a data thief does, not a grid worker calling a resident."""
+    key = f"phone-reveal:{actor.pk}"
+    added = cache.add(key, 1, 3600)
+    if not added and cache.incr(key) > REVEALS_PER_HOUR:
+        raise TooManyReveals()
+
+
 @transaction.atomic
 def phone_reveal(*, actor, person: Person, reason: str) -> str:
     """Return the unmasked number for someone allowed to see it, with a reason (P-2)."""
     require_perm(actor, "orgs.reveal_phone", person.node)
     if len(reason.strip()) < 2:
         raise DomainError(_("Say why you need the full number."))
+    _reveal_rate_limit(actor)
     record(actor=actor, action="person.phone_revealed", target=person, node=person.node,
            on_behalf_of=person, data={"reason": reason.strip()})
     return person.phone_national()
@@ -211,6 +249,11 @@ def phone_reveal(*, actor, person: Person, reason: str) -> str:
 def household_link_set(*, actor, household: Household, leader: Person, type: str) -> HouseholdLink:
     """Link a household to its 联户长 or 党员中心户 (replacing an earlier one of that type)."""
     _system_or_perm(actor, "orgs.manage_household", household.node)
+    _require_person_in_scope(actor, leader)
+    if not household.node.is_within(_community_or_self(leader.node)):
+        raise DomainError(_("The 联户长 or 党员中心户 must live in the household's community."))
+    if type == HouseholdLink.Type.PARTY_HUB and not leader.is_party_member:
+        raise DomainError(_("A 党员中心户 must be a Party member."))
     link, _created = HouseholdLink.objects.update_or_create(household=household, type=type, defaults={"leader": leader})
     record(actor=actor, action="household.linked", target=household, node=household.node,
            data={"type": type, "leader": leader.pk})
@@ -229,6 +272,7 @@ def body_create(*, actor, node: OrgUnit, type: str, name: str) -> Body:
 def body_member_add(*, actor, body: Body, person: Person, role: str,
                     term_start: datetime.date | None = None, term_end: datetime.date | None = None) -> BodyMembership:
     _system_or_perm(actor, "orgs.manage_structure", body.node)
+    _require_person_in_scope(actor, person)
     membership = BodyMembership.objects.create(body=body, person=person, role=role,
                                                term_start=term_start, term_end=term_end)
     record(actor=actor, action="body.member_added", target=body, node=body.node,
@@ -259,6 +303,7 @@ def dispatched_member_register(*, actor, person: Person, unit: PartnerUnit, home
                                grid: OrgUnit | None, reported_at: datetime.date) -> DispatchedMember:
     """双报到: a Party member reports to the community where they live and joins a grid."""
     _system_or_perm(actor, "orgs.manage_structure", home_community)
+    _require_person_in_scope(actor, person)
     if not person.is_party_member:
         raise DomainError(_("Only Party members report to their home community (双报到)."))
     if grid is not None and not grid.is_within(home_community):
@@ -292,3 +337,16 @@ def role_revoke(*, actor, grant: RoleGrant) -> None:
     grant.save(update_fields=["revoked_at"])
     clear_grant_cache(grant.user)
     record(actor=actor, action="role.revoked", target=grant.user, node=grant.node, data={"role": grant.role})
+
+
+@transaction.atomic
+def person_link_account(*, actor, person: Person, user) -> Person:
+    """Tie a staff or resident account to the person it belongs to (one account a person)."""
+    _system_or_perm(actor, "orgs.manage_household", person.node)
+    if Person.objects.filter(user=user).exclude(pk=person.pk).exists():
+        raise DomainError(_("This account already belongs to another person."))
+    Person.objects.filter(pk=person.pk).update(user=user)
+    person.user = user
+    record(actor=actor, action="person.account_linked", target=person, node=person.node, on_behalf_of=person,
+           data={"user": user.pk})
+    return person

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,15 +24,18 @@ def console(request):
     return render(request, "orgs/console.html", {"roots": roots, "linked": linked})
 
 
+_CURSOR = re.compile(r"([0-9A-Z]{1,255})\.([0-9]{1,19})")  # "<path>.<id>"; ASCII only, no NUL
+
+
 def _after_cursor(request) -> tuple[str, int] | None:
-    path, _sep, pk = request.GET.get("after", "").partition(".")
-    return (path, int(pk)) if path and pk.isdigit() else None
+    match = _CURSOR.fullmatch(request.GET.get("after", ""))
+    return (match[1], int(match[2])) if match else None
 
 
 @staff_required
 def node_detail(request, node_id: int):
     node = node_for(request.user, "orgs.view_node", node_id)
-    query = request.GET.get("q", "").strip()[:50]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:50]  # PostgreSQL refuses NUL
     households, next_cursor = selectors.household_page(node=node, after=_after_cursor(request), query=query)
     context = {
         "node": node,

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "cocreate.orgs",
     "cocreate.accounts",
     "cocreate.notify",
+    "cocreate.needs",
     "cocreate.decisions",
 ]
 
@@ -130,7 +131,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sessions (security.md A-5): sliding idle timeout enforced by SessionPolicyMiddleware,
 # which also enforces the 12-hour absolute lifetime.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# The session (and its cookie's expiry) is saved when the idle clock moves, at most once a
+# minute (SessionPolicyMiddleware), not on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -197,6 +200,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_ROWS = 5000
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,8 @@
 """Settings for the test suite: fast hashing, deterministic keys, a PI leak guard."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("COCREATE_DEMO_MODE", "0")
 
@@ -12,6 +14,8 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SMS_BACKEND = "cocreate.notify.backends.LocmemSmsBackend"
 SMS_LOG_FILE = str(VAR_DIR / "sms-test.log")
+# Uploads made by tests never land in the real media folder.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="cocreate-test-media-"))
 ALLOWED_HOSTS = ["*"]
 # Every response in the suite is scanned for unmasked phone numbers (security.md test 20).
 MIDDLEWARE = [*MIDDLEWARE, "cocreate.core.testing.PhoneLeakGuardMiddleware"]

@@ -118,8 +118,9 @@ def parse_pb(text: str) -> Instance:
         ballots.append(frozenset(ids))
 
     # One power of ten turns every amount into an integer, so no amount is rounded.
-    decimals = max((-d.as_tuple().exponent for d in (raw_budget, *raw_costs.values()) if d != d.to_integral()),
-                   default=0)
+    decimals = max(
+        (-d.as_tuple().exponent for d in (raw_budget, *raw_costs.values()) if d != d.to_integral()), default=0
+    )
     scale = 10**decimals
     return Instance(
         budget=int(raw_budget * scale),

@@ -1,7 +1,9 @@
-"""Scheduled jobs for cron or Celery beat (daily): OTP rows past their TTL (R-1), staff idle
-for 90 days (A-10), audit events past retention (L-3)."""
+"""Scheduled jobs for cron or Celery beat (daily): OTP rows past their TTL and expired
+sessions (R-1), staff idle for 90 days (A-10), audit events past retention (L-3)."""
 
+from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from cocreate.accounts.services import disable_inactive_staff, purge_expired_codes
 from cocreate.audit.services import purge_expired
@@ -12,5 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.stdout.write(f"expired codes deleted: {purge_expired_codes()}")
+        # A session that timed out unseen is refused but its row stays until removed here.
+        expired, _by_model = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+        self.stdout.write(f"expired sessions deleted: {expired}")
         self.stdout.write(f"inactive staff disabled: {disable_inactive_staff()}")
         self.stdout.write(f"audit events purged: {purge_expired()}")

@@ -1,0 +1,1 @@
+"""County-scale benchmark harness (`make bench`, docs/bench.md)."""

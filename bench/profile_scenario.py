@@ -1,0 +1,114 @@
+#!/usr/bin/env python
+"""Why is a scenario slow? Replays one benchmark scenario in-process (Django test client,
+bench settings, the same data set and sessions as bench/run.py) and prints:
+
+- CPU and wall time per request, and where the time goes (pyinstrument);
+- each SQL statement of one request with its time, slowest first;
+- with --explain, EXPLAIN (ANALYZE, BUFFERS) of the slowest statements.
+
+    DATABASE_URL=postgres://root@127.0.0.1:5432/cocreate_bench \\
+        .venv/bin/python bench/profile_scenario.py county_overview --explain
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import capabilities, run  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Profile one benchmark scenario in-process")
+    parser.add_argument("scenario")
+    parser.add_argument("--households", type=int, default=300_000)
+    parser.add_argument("--communities", type=int, default=300)
+    parser.add_argument("--grids-per-community", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=20, help="profiled requests")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest statements")
+    parser.add_argument("--top", type=int, default=5, help="statements to explain")
+    parser.add_argument("--html", help="also write pyinstrument's HTML report here")
+    args = parser.parse_args(argv)
+
+    url = run.require_postgres()
+    os.environ.update(run.bench_env(url))
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from pyinstrument import Profiler
+
+    from bench.prepare import SessionMinter
+
+    scale = capabilities.Scale(args.households, args.communities, args.grids_per_community, 1)
+    scenarios = []
+    for module in capabilities.load():
+        if module.available():
+            targets = module.fixtures(scale, SessionMinter())
+            scenarios += module.scenarios(targets)
+            if module.NAME == "orgs":
+                scenarios += run.ceiling_scenarios(targets["household_ids"], targets["staff_cookies"])
+    chosen = next((s for s in scenarios if s.name == args.scenario), None)
+    if chosen is None:
+        sys.exit(f"unknown scenario {args.scenario!r}; one of: {', '.join(s.name for s in scenarios)}")
+    request = chosen.requests[0]
+    client = Client(SERVER_NAME="127.0.0.1")
+    headers = {k.lower(): v for k, v in request.headers.items()}
+
+    def get():
+        response = client.generic(request.method, request.path, data=request.body, headers=headers)
+        if response.status_code != chosen.expect_status:
+            sys.exit(f"{request.path}: HTTP {response.status_code} {response.get('Location', '')}")
+        return response
+
+    for _ in range(3):
+        get()  # warm: connections, template cache, translations
+
+    statements = []
+
+    def timer(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statements.append(((time.perf_counter() - started) * 1000, sql, params))
+
+    with connection.execute_wrapper(timer):
+        get()
+    total_sql = sum(ms for ms, _, _ in statements)
+    print(f"{chosen.name}: {request.path}  ({len(statements)} statements, {total_sql:.1f} ms in SQL)\n")
+    for ms, sql, _ in sorted(statements, key=lambda s: s[0], reverse=True):
+        print(f"  {ms:8.2f} ms  {sql[:220]}")
+
+    profiler = Profiler(interval=0.001)
+    cpu, wall = time.process_time(), time.perf_counter()
+    profiler.start()
+    for _ in range(args.repeat):
+        get()
+    profiler.stop()
+    cpu, wall = (time.process_time() - cpu) / args.repeat, (time.perf_counter() - wall) / args.repeat
+    print(f"\nper request: {wall * 1000:.1f} ms wall, {cpu * 1000:.1f} ms CPU in this process "
+          f"(the rest is waiting for PostgreSQL, or for the CPU on a busy machine)\n")
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    if args.html:
+        Path(args.html).write_text(profiler.output_html())
+
+    if args.explain:
+        with connection.cursor() as cursor:
+            for ms, sql, params in sorted(statements, key=lambda s: s[0], reverse=True)[: args.top]:
+                if not sql.lstrip().upper().startswith("SELECT"):
+                    continue
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                print(f"\n--- {ms:.2f} ms: {sql[:300]}")
+                print("\n".join(row[0] for row in cursor.fetchall()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
