@@ -21,34 +21,15 @@ sys.path.insert(0, str(ROOT))
 
 from cocreate.decisions.rules.pabulib import read_pb  # noqa: E402
 from cocreate.decisions.rules.pb import equal_shares, equal_shares_completed, greedy_approval  # noqa: E402
+from cocreate.decisions.rules.reference import pabutools_outcome  # noqa: E402
 
 OURS = {"greedy": greedy_approval, "mes": equal_shares, "mes-complete": equal_shares_completed}
 
 
 def pabutools_rule(rule: str, path: Path) -> tuple[set[str], float]:
-    from pabutools.election import Cost_Sat
-    from pabutools.election.pabulib import parse_pabulib
-    from pabutools.rules import (
-        completion_by_rule_combination,
-        exhaustion_by_budget_increase,
-        greedy_utilitarian_welfare,
-        method_of_equal_shares,
-    )
-
-    instance, profile = parse_pabulib(str(path))
     started = time.process_time()
-    if rule == "greedy":
-        outcome = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)
-    elif rule == "mes":
-        outcome = method_of_equal_shares(instance, profile, sat_class=Cost_Sat)
-    else:
-        outcome = completion_by_rule_combination(
-            instance,
-            profile,
-            [exhaustion_by_budget_increase, greedy_utilitarian_welfare],
-            [{"rule": method_of_equal_shares, "rule_params": {"sat_class": Cost_Sat}}, {"sat_class": Cost_Sat}],
-        )
-    return {p.name for p in outcome}, time.process_time() - started
+    outcome = pabutools_outcome(rule, str(path))
+    return outcome, time.process_time() - started
 
 
 def main() -> None:

@@ -118,12 +118,7 @@ def need_raise(*, actor, person: Person, text: str, category: Category, place: s
     return need
 
 
-def need_consent_request(*, actor, need: Need) -> None:
-    """Send the resident a code by SMS; they read it back to the person recording for them."""
-    from cocreate.accounts.models import SmsCode
-    from cocreate.accounts.services import sms_code_request
-
-    need = Need.objects.select_related("person", "household__node").get(pk=need.pk)
+def _require_awaiting_sms_consent(actor, need: Need) -> None:
     require_act_for_household(actor, need.household)
     if need.consent_method != Need.ConsentMethod.SMS:
         raise DomainError(_("This need does not wait for an SMS confirmation."))
@@ -131,6 +126,15 @@ def need_consent_request(*, actor, need: Need) -> None:
         raise Conflict(_("The resident has already confirmed."))
     if need.person is None or not need.person.has_phone:
         raise DomainError(_("This resident has no phone: use a signed slip instead."))
+
+
+def need_consent_request(*, actor, need: Need) -> None:
+    """Send the resident a code by SMS; they read it back to the person recording for them."""
+    from cocreate.accounts.models import SmsCode
+    from cocreate.accounts.services import sms_code_request
+
+    need = Need.objects.select_related("person", "household__node").get(pk=need.pk)
+    _require_awaiting_sms_consent(actor, need)
     # Its own transaction, its own audit event (sms.code_sent) and its resend limits.
     sms_code_request(phone="+86" + need.person.phone_national(), purpose=SmsCode.Purpose.CONFIRM)
 
@@ -142,13 +146,7 @@ def need_consent_confirm(*, actor, need: Need, code: str) -> Need:
     from cocreate.accounts.services import LoginRefused, sms_code_verify
 
     need = Need.objects.select_related("person", "household__node", "node").get(pk=need.pk)
-    require_act_for_household(actor, need.household)
-    if need.consent_method != Need.ConsentMethod.SMS:
-        raise DomainError(_("This need does not wait for an SMS confirmation."))
-    if need.consent_confirmed_at is not None:
-        raise Conflict(_("The resident has already confirmed."))
-    if need.person is None or not need.person.has_phone:
-        raise DomainError(_("This resident has no phone: use a signed slip instead."))
+    _require_awaiting_sms_consent(actor, need)
     # Outside our transaction: a failed try must stay counted when we refuse.
     try:
         sms_code_verify(phone="+86" + need.person.phone_national(), code=code or "",

@@ -21,6 +21,7 @@ from django.core.management.base import CommandError
 
 from cocreate.decisions.rules.pabulib import APPROVAL_VOTE_TYPES, Instance, parse_pb, read_pb
 from cocreate.decisions.rules.pb import equal_shares, equal_shares_completed, greedy_approval
+from cocreate.decisions.rules.reference import pabutools_outcome
 
 ONCE_PER_CI_RUN = pytest.mark.skipif(
     bool(os.environ.get("DATABASE_URL")), reason="pure functions: compared with pabutools in the SQLite pass"
@@ -217,29 +218,8 @@ def test_parse_errors(text, message):
 
 @cache
 def _pabutools(rule: str, source: str) -> set[str]:
-    """Outcome of pabutools on a file path or on .pb text (cached: several tests share it)."""
-    from pabutools.election import Cost_Sat
-    from pabutools.election.pabulib import parse_pabulib, parse_pabulib_from_string
-    from pabutools.rules import (
-        completion_by_rule_combination,
-        exhaustion_by_budget_increase,
-        greedy_utilitarian_welfare,
-        method_of_equal_shares,
-    )
-
-    instance, profile = parse_pabulib(source) if source.endswith(".pb") else parse_pabulib_from_string(source)
-    if rule == "greedy":
-        outcome = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)
-    elif rule == "mes":
-        outcome = method_of_equal_shares(instance, profile, sat_class=Cost_Sat)
-    else:
-        outcome = completion_by_rule_combination(
-            instance,
-            profile,
-            [exhaustion_by_budget_increase, greedy_utilitarian_welfare],
-            [{"rule": method_of_equal_shares, "rule_params": {"sat_class": Cost_Sat}}, {"sat_class": Cost_Sat}],
-        )
-    return {project.name for project in outcome}
+    """Outcome of pabutools (cached: several tests share it)."""
+    return pabutools_outcome(rule, source)
 
 
 @pytest.mark.parametrize("path", _files(approval=True))

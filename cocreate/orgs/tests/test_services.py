@@ -33,6 +33,7 @@ from cocreate.orgs.models import (
     RoleGrant,
 )
 from cocreate.orgs.permissions import clear_grant_cache, has_perm
+from cocreate.orgs.tests.factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -472,9 +473,7 @@ def test_node_children_counts_households_per_child_in_two_queries(org_tree, djan
 
 def _add_households(grid, count: int) -> None:
     for n in range(count):
-        services.household_register(actor=None, node=grid, address=f"9栋{n:03d}", occupancy="resident",
-                                    members=[{"name": "户主", "relation": "head"},
-                                             {"name": "家人", "relation": "child"}])
+        HouseholdFactory(node=grid, address=f"9栋{n:03d}", members=2)
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx rows"])
