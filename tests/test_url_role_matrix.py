@@ -12,68 +12,26 @@ household or person the URL is built with) and the answer each role must get:
 """
 
 import datetime
-from dataclasses import dataclass, field
+import importlib
 
 import pytest
 from django.urls import reverse
 
 from cocreate.audit.models import AuditEvent
 from cocreate.core.testing import url_entries
+from cocreate.core.url_matrix import (
+    ANONYMOUS, LOGIN, MANAGE_GRID, MANAGE_NEIGHBOUR_GRID, MISSING_ID, RESIDENT, ROLES, STAFF_LOGIN, STAFF_ROLES, TEL,
+    VIEW_COMMUNITY, VIEW_NEIGHBOUR, Case, Redirect, everyone, staff_page,
+)
 from cocreate.orgs.models import Household, Person, Role, RoleGrant
 
 pytestmark = pytest.mark.django_db
 
-# --- roles ---------------------------------------------------------------------------------
-
-ANONYMOUS = "anonymous"
-RESIDENT = "resident"
-STAFF_ROLES = (
-    "link_head", "grid_worker", "neighbour_grid_worker", "cadre", "neighbour_cadre",
-    "street_official", "county_official", "audit_admin", "security_admin", "platform_admin",
-)
-ROLES = (ANONYMOUS, RESIDENT, *STAFF_ROLES)
-MISSING_ID = 987_654
+APP_MATRICES = ("cocreate.meetings.tests.url_matrix", "cocreate.decisions.tests.url_matrix")
 
 
-# --- outcomes ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Redirect:
-    """A 302 to the named page (built with the pk of a world object when `obj` is set)."""
-
-    to: str
-    obj: str = ""
-
-    def __str__(self) -> str:
-        return f"302→{self.to}" + (f"({self.obj})" if self.obj else "")
-
-
-TEL = "302→tel:"  # the resident's dial-out link
-LOGIN = Redirect("accounts:login")
-STAFF_LOGIN = Redirect("accounts:staff-login")
-
-
-def everyone(outcome) -> dict:
-    return dict.fromkeys(ROLES, outcome)
-
-
-def staff_page(*allowed: str, ok=200, others=404) -> dict:
-    """A management page: anonymous → staff login, resident → 403, staff per data scope."""
-    return {ANONYMOUS: STAFF_LOGIN, RESIDENT: 403, **{r: (ok if r in allowed else others) for r in STAFF_ROLES}}
-
-
-# Who holds which permission (cocreate/orgs/permissions.py ROLES_FOR), on this fixture tree.
-VIEW_COMMUNITY = ("cadre", "street_official", "county_official", "platform_admin")
-VIEW_NEIGHBOUR = ("neighbour_cadre", "street_official", "county_official", "platform_admin")
-MANAGE_GRID = ("grid_worker", "cadre", "platform_admin")
-MANAGE_NEIGHBOUR_GRID = ("neighbour_grid_worker", "neighbour_cadre", "platform_admin")
-
-
-@dataclass(frozen=True)
-class Case:
-    label: str
-    kwargs: dict = field(default_factory=dict)  # URL kwarg → name of a world object, or an int
-    expect: dict = field(default_factory=dict)  # role → outcome
+def _app_matrices() -> list:
+    return [importlib.import_module(name) for name in APP_MATRICES]
 
 
 MATRIX: dict[str, list[Case]] = {
@@ -243,6 +201,10 @@ MATRIX: dict[str, list[Case]] = {
     ],
 }
 
+for _module in _app_matrices():
+    assert not MATRIX.keys() & _module.MATRIX.keys(), f"{_module.__name__} repeats matrix entries"
+    MATRIX |= _module.MATRIX
+
 CASES = [(name, case) for name, cases in MATRIX.items() for case in cases]
 
 
@@ -270,6 +232,8 @@ def world(org_tree, cast, settings, tmp_path):
         "platform_admin": _staff("sysadmin", org_tree.county, Role.PLATFORM_ADMIN),
     }
     objects |= _needs_world(objects, cast)
+    for module in _app_matrices():
+        objects |= module.world(objects, users)
     return {"objects": objects, "users": users}
 
 

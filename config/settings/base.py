@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "cocreate.accounts",
     "cocreate.notify",
     "cocreate.needs",
+    "cocreate.meetings",
     "cocreate.decisions",
 ]
 
