@@ -1,7 +1,10 @@
 """`manage.py seed_demo`: build the Hubei demo county (idempotent) and print the demo logins."""
 
+import importlib
+import importlib.util
 import time
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from cocreate.orgs import demo
@@ -18,7 +21,20 @@ class Command(BaseCommand):
         else:
             summary = ", ".join(f"{value} {name}" for name, value in counts.items())
             self.stdout.write(self.style.SUCCESS(f"Demo built in {time.monotonic() - started:.1f} s: {summary}."))
+        self.seed_apps()
         self.print_logins()
+
+    def seed_apps(self) -> None:
+        """Apps above orgs add their demo content (needs, topics, meetings, ballots …) through a
+        `demo.seed()` of their own, idempotent, in INSTALLED_APPS order — orgs never imports them."""
+        for config in apps.get_app_configs():
+            module_name = f"{config.name}.demo"
+            if config.label == "orgs" or importlib.util.find_spec(module_name) is None:
+                continue
+            counts = importlib.import_module(module_name).seed()
+            if counts:
+                summary = ", ".join(f"{value} {name}" for name, value in counts.items())
+                self.stdout.write(f"  {config.verbose_name}: {summary}.")
 
     def print_logins(self) -> None:
         rows = [(str(r["role"]), r["login"], str(r["secret"]), str(r["note"])) for r in demo.DEMO_LOGINS]
