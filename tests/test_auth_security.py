@@ -953,6 +953,18 @@ def test_every_response_carries_the_security_headers(client, signed_in, cast, ro
     assert response["X-Frame-Options"] == "DENY"
 
 
+@pytest.mark.parametrize(("tiles", "source"), [
+    ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", " https://tile.openstreetmap.org"),
+    ("https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY", " https://t*.tianditu.gov.cn"),
+    ("/tiles/{z}/{x}/{y}.png", ""),  # served by ourselves: 'self' already allows it
+    ("javascript:alert(1)", ""),
+])
+def test_the_csp_allows_images_from_the_map_tile_server_only(tiles, source):
+    from cocreate.core.middleware import tile_source
+
+    assert tile_source(tiles) == source
+
+
 # --- 52. unexpected errors -----------------------------------------------------------------
 
 def test_an_unexpected_error_shows_a_generic_page_with_the_request_id(client, signed_in, cast, org_tree,

@@ -1,6 +1,7 @@
 import ipaddress
 import logging
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +26,15 @@ def client_ip(request: HttpRequest) -> str | None:
         except ValueError:
             return remote
     return remote
+
+
+def api_error(request: HttpRequest, *, status: int, detail: str, code: str, **extra) -> HttpResponse:
+    """The one error body of the JSON API: {"detail", "code", "request_id"}, the detail in the
+    request's language. Used here and by the API's own exception handlers (cocreate/api)."""
+    from django.http import JsonResponse
+
+    body = {"detail": str(detail), "code": code, "request_id": getattr(request, "request_id", ""), **extra}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 class RequestIdMiddleware:
@@ -53,23 +63,32 @@ class RequestIdMiddleware:
         else:
             return None
         if request.path.startswith("/api/"):
-            from django.http import JsonResponse
-
-            return JsonResponse({"detail": messages}, status=status)
+            return api_error(request, status=status, detail=" ".join(messages),
+                             code=getattr(exception, "code", "") or "invalid")
         return render(request, "core/error.html", {"messages_list": messages, "status": status}, status=status)
+
+
+def tile_source(url: str) -> str:
+    """The CSP source of the map tile server (" https://host"), or "" when there is none; a
+    `{s}` subdomain template becomes a wildcard."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
 
 class SecurityHeadersMiddleware:
     """CSP with frame-ancestors, and no caching of pages that may hold personal data."""
 
     CSP = (
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+        "default-src 'self'; img-src 'self' data: blob:{tiles}; style-src 'self' 'unsafe-inline'; "
         "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
         "form-action 'self'"
     )
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.CSP = self.CSP.format(tiles=tile_source(settings.MAP_TILE_URL))
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)

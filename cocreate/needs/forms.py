@@ -142,8 +142,10 @@ class NeedForm(PlaceMixin):
         super().__init__(*args, **kwargs)
         self.set_community(community)
         if suggest_url:
+            # `input`, not `keyup`: Chinese input methods (and voice input) on phones insert the
+            # characters without key events, so a keyup trigger would never ask.
             self.fields["text"].widget.attrs.update({
-                "hx-get": suggest_url, "hx-trigger": "keyup changed delay:400ms", "hx-target": "#suggestions",
+                "hx-get": suggest_url, "hx-trigger": "input changed delay:400ms", "hx-target": "#suggestions",
                 "hx-swap": "innerHTML", "aria-describedby": "suggestions",
             })
 

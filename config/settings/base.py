@@ -193,7 +193,15 @@ STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/weui", BASE_DIR / "node_modules" / "weui" / "dist" / "style"),
     ("vendor/axe", BASE_DIR / "node_modules" / "axe-core"),
+    ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
+# Map tiles for placing a need on the map (Leaflet). OpenStreetMap by default; a deployment in
+# China points these at 天地图 or its own tile server. The tile host is added to the CSP img-src.
+MAP_TILE_URL = os.environ.get("COCREATE_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = os.environ.get("COCREATE_MAP_TILE_ATTRIBUTION", "© OpenStreetMap")
+MAP_DEFAULT_CENTER = (30.4259, 111.7606)  # 枝江市, where the demo county is; a need's own point wins
+
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("COCREATE_MEDIA_ROOT", VAR_DIR / "media"))
 

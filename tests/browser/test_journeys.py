@@ -6,13 +6,20 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from steps import (
+    GRID_WORKER_PHONE,
+    NEIGHBOUR_PHONE,
+    RESIDENT_PHONE,
+    click_and_wait,
+    enter_code,
+    last_code,
+    request_code,
+    resident_login,
+    sign_out,
+)
 
 pytestmark = pytest.mark.browser
 
-RESIDENT_PHONE = "13800138000"
-NEIGHBOUR_PHONE = "13900139000"
-GRID_WORKER_PHONE = "13700137000"
-CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 AXE = "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
 # The controls a resident acts with: buttons, button-styled links, the "Call" links, inputs.
@@ -21,46 +28,6 @@ CONTROLS = ("header button, main button, main .weui-btn, main a.call-link, "
 
 
 # --- steps -------------------------------------------------------------------------------
-
-def last_code(phone: str) -> str:
-    """The 6-digit code in the last SMS to `phone`, as the resident reads it on their phone."""
-    from cocreate.notify.backends import LocmemSmsBackend
-
-    texts = [text for to, text in LocmemSmsBackend.outbox if to.endswith(phone)]
-    assert texts, f"no SMS was sent to {phone[:3]}…"
-    match = CODE.search(texts[-1])
-    assert match, f"no 6-digit code in the SMS {texts[-1]!r}"
-    return match.group(1)
-
-
-def request_code(page, phone: str = RESIDENT_PHONE) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_phone").fill(phone)
-    page.locator("#id_agree").check()
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/accounts/login/code/"))
-
-
-def enter_code(page, phone: str = RESIDENT_PHONE) -> None:
-    page.locator("#id_code").fill(last_code(phone))
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/me/$"))
-
-
-def resident_login(page, phone: str = RESIDENT_PHONE) -> None:
-    request_code(page, phone)
-    enter_code(page, phone)
-
-
-def sign_out(page) -> None:
-    page.locator("header form[action$='/accounts/logout/'] button").click()
-    page.wait_for_url(re.compile(r"/accounts/login/$"))
-
-
-def click_and_wait(page, locator) -> None:
-    with page.expect_navigation():
-        locator.click()
-
 
 def elder_toggle(page):
     return page.locator("header button.elder-toggle")

@@ -87,7 +87,7 @@ def test_raise_page_asks_for_suggestions_while_typing(client, signed_in, cast, c
     signed_in(cast["resident"])
     page = text_of(client.get(reverse("needs:raise")))
     assert f'hx-get="{reverse("needs:suggest")}"' in page
-    assert 'hx-trigger="keyup changed delay:400ms"' in page
+    assert 'hx-trigger="input changed delay:400ms"' in page
     assert 'id="suggestions"' in page and "<script>" not in page
 
 
