@@ -20,11 +20,10 @@ Modules run in MODULES order, so a later capability can build on the earlier one
 import importlib
 from dataclasses import asdict, dataclass
 
-MODULES = ["orgs"]
+MODULES = ["orgs", "needs"]
 
 # Scenarios of capabilities that do not exist yet; reported as "not yet available".
 PLANNED: dict[str, list[str]] = {
-    "needs": ["needs list (community)", "need detail"],
     "meetings": ["meetings list", "meeting page"],
     "ballots": ["ballot page", "cast a vote"],
     "projects": ["record a contribution", "trace page (需求→会议→投票→项目)"],

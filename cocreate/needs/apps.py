@@ -18,3 +18,22 @@ class NeedsConfig(AppConfig):
             "needs.run_campaign": {Role.CADRE},
             "needs.visit": {Role.LINK_HEAD, Role.GRID_WORKER, Role.CADRE},
         })
+        self._forget_common_ground_on_changes()
+
+    @staticmethod
+    def _forget_common_ground_on_changes() -> None:
+        from django.db import transaction
+
+        from cocreate.audit.services import subscribe
+
+        from .models import Need
+        from .selectors import forget_common_ground
+
+        def forget(event) -> None:
+            community_id = Need.objects.filter(pk=event.target_id).values_list("community_id", flat=True).first()
+            if community_id is not None:
+                transaction.on_commit(lambda: forget_common_ground(community_id))
+
+        for action in ("need.raised", "need.supported", "need.merged",
+                       *(f"need.{status}" for status in Need.Status.values)):
+            subscribe(action, forget)

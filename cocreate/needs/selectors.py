@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -76,7 +77,37 @@ class NeedCluster:
         return self.household_count or sum(n.support_count for n in self.members)
 
 
+COMMON_GROUND_SECONDS = 300
+
+
+def _generation_key(community_id: int) -> str:
+    return f"needs:common-ground-generation:{community_id}"
+
+
+def forget_common_ground(community_id: int) -> None:
+    """A need of the community was raised, supported, moved on or merged: drop its cached
+    最大公约数 (every worker shares the cache, Redis in production)."""
+    key = _generation_key(community_id)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, None)
+
+
 def common_ground(*, community: OrgUnit, within: OrgUnit | None = None, limit: int = 10) -> list[NeedCluster]:
+    """最大公约数, cached per community: clustering compares every pair of the top needs'
+    texts, far more work than reading them, and the view may lag a write by nothing — the
+    cache is forgotten by the needs events (apps.py), and expires in five minutes anyway."""
+    generation = cache.get_or_set(_generation_key(community.pk), 0, None)
+    key = f"needs:common-ground:{community.pk}:{generation}:{within.pk if within else 0}:{limit}"
+    clusters = cache.get(key)
+    if clusters is None:
+        clusters = _common_ground(community=community, within=within, limit=limit)
+        cache.set(key, clusters, COMMON_GROUND_SECONDS)
+    return clusters
+
+
+def _common_ground(*, community: OrgUnit, within: OrgUnit | None, limit: int) -> list[NeedCluster]:
     """最大公约数: the most widely shared open needs, similar ones clustered together. A
     household that supports two needs of one cluster counts once. Individual (个性) needs
     are left out. Two queries."""

@@ -3,7 +3,7 @@
 
 import logging
 import re
-from functools import cache
+from functools import lru_cache
 
 import jieba
 
@@ -25,12 +25,13 @@ WORD_WEIGHT = 0.7
 SIMILAR_THRESHOLD = 0.3
 
 
-@cache
+@lru_cache(maxsize=20_000)  # bounded: a long-running worker sees every need of the county
 def _words(text: str) -> frozenset[str]:
     cleaned = _NOT_HAN_OR_WORD.sub(" ", text.lower())
     return frozenset(w for w in jieba.lcut_for_search(cleaned) if w.strip() and w not in STOPWORDS)
 
 
+@lru_cache(maxsize=20_000)
 def _bigrams(text: str) -> frozenset[str]:
     chars = _NOT_HAN_OR_WORD.sub("", text.lower())
     return frozenset(chars[i : i + 2] for i in range(len(chars) - 1))

@@ -468,3 +468,21 @@ def test_common_ground_clusters_similar_needs_and_counts_each_household_once(cas
     assert all(private not in c.members for c in clusters)
     assert selectors.common_ground(community=org_tree.neighbour) == []
 
+
+
+def test_common_ground_is_cached_and_forgotten_when_a_need_of_the_community_changes(
+        cast, org_tree, category, neighbours, django_capture_on_commit_callbacks, django_assert_num_queries):
+    people = [head(h) for h in neighbours]
+    with django_capture_on_commit_callbacks(execute=True):
+        lights = raise_need(people[0], category, text="小区路灯坏了", actor=None)
+    assert [c.households for c in selectors.common_ground(community=org_tree.community)] == [1]
+    with django_assert_num_queries(0):  # read again: from the cache
+        selectors.common_ground(community=org_tree.community)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.need_support(actor=None, need=lights, person=people[1])
+    assert [c.households for c in selectors.common_ground(community=org_tree.community)] == [2]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.need_support(actor=None, need=raise_need(people[2], category, text="楼道堆放杂物", actor=None),
+                              person=people[3])
+    assert len(selectors.common_ground(community=org_tree.community)) == 2
