@@ -23,8 +23,17 @@ class SessionMinter:
         from django.conf import settings
 
         self.cookie_name = settings.SESSION_COOKIE_NAME
+        self.staff: dict[str, object] = {}
 
     def staff_user(self, username: str, *, display_name: str):
+        """Made once a run: a new unusable password would change the session hash and sign
+        out the sessions already minted for this user by an earlier capability."""
+        if username not in self.staff:
+            self.staff[username] = self._make_staff_user(username, display_name)
+        return self.staff[username]
+
+    @staticmethod
+    def _make_staff_user(username: str, display_name: str):
         from django.utils import timezone
 
         from cocreate.accounts.models import User

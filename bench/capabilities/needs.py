@@ -13,6 +13,7 @@ import random
 import time
 from datetime import timedelta
 
+from bench.capabilities.copy import copy_only, copy_rows
 from bench.loadgen import Request, Scenario
 
 NAME = "needs"
@@ -115,8 +116,9 @@ def _build(root, want_needs: int, rng: random.Random) -> tuple[int, int]:
                               created + timedelta(days=7), closed))
             support_plan.append((supporters, created))
     with transaction.atomic(), connection.cursor() as cursor:
-        ids = _copy_needs(cursor, need_rows)
-        supports = _copy_supports(cursor, ids, support_plan)
+        ids = copy_rows(cursor, "needs_need", NEED_COLUMNS, need_rows)
+        supports = copy_only(cursor, "needs_support", ("need_id", "household_id", "created_at"),
+                             _support_rows(ids, support_plan))
     return len(ids), supports
 
 
@@ -125,25 +127,10 @@ NEED_COLUMNS = ("created_at", "updated_at", "community_id", "node_id", "path", "
                 "decline_reason", "support_count", "due_at", "closed_at")
 
 
-def _copy_needs(cursor, rows: list[tuple]) -> list[int]:
-    """COPY the needs and return their ids in row order (ids come from one sequence, in order)."""
-    cursor.execute("SELECT COALESCE(MAX(id), 0) FROM needs_need")
-    before = cursor.fetchone()[0]
-    with cursor.cursor.copy(f"COPY needs_need ({', '.join(NEED_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-    cursor.execute("SELECT id FROM needs_need WHERE id > %s ORDER BY id", [before])
-    return [r[0] for r in cursor.fetchall()]
-
-
-def _copy_supports(cursor, need_ids: list[int], plan: list[tuple[list[int], object]]) -> int:
-    count = 0
-    with cursor.cursor.copy("COPY needs_support (need_id, household_id, created_at) FROM STDIN") as copy:
-        for need_id, (households, created) in zip(need_ids, plan, strict=True):
-            for household_id in households:
-                copy.write_row((need_id, household_id, created))
-                count += 1
-    return count
+def _support_rows(need_ids: list[int], plan: list[tuple[list[int], object]]):
+    for need_id, (households, created) in zip(need_ids, plan, strict=True):
+        for household_id in households:
+            yield need_id, household_id, created
 
 
 def fixtures(scale, sessions) -> dict:
