@@ -20,14 +20,29 @@ from django.urls import reverse
 from cocreate.audit.models import AuditEvent
 from cocreate.core.testing import url_entries
 from cocreate.core.url_matrix import (
-    ANONYMOUS, LOGIN, MANAGE_GRID, MANAGE_NEIGHBOUR_GRID, MISSING_ID, RESIDENT, ROLES, STAFF_LOGIN, STAFF_ROLES, TEL,
-    VIEW_COMMUNITY, VIEW_NEIGHBOUR, Case, Redirect, everyone, staff_page,
+    ANONYMOUS,
+    LOGIN,
+    MANAGE_GRID,
+    MANAGE_NEIGHBOUR_GRID,
+    MISSING_ID,
+    RESIDENT,
+    ROLES,
+    STAFF_LOGIN,
+    STAFF_ROLES,
+    TEL,
+    VIEW_COMMUNITY,
+    VIEW_NEIGHBOUR,
+    Case,
+    Redirect,
+    everyone,
+    staff_page,
 )
 from cocreate.orgs.models import Household, Person, Role, RoleGrant
 
 pytestmark = pytest.mark.django_db
 
-APP_MATRICES = ("cocreate.meetings.tests.url_matrix", "cocreate.decisions.tests.url_matrix")
+APP_MATRICES = ("cocreate.meetings.tests.url_matrix", "cocreate.decisions.tests.url_matrix",
+                "cocreate.api.tests.url_matrix")
 
 
 def _app_matrices() -> list:

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cocreate.core.auth import SESSION_2FA  # noqa: F401 - re-exported for views and tests
+from cocreate.core.middleware import api_error
 
 from .services import password_expired
 
@@ -21,6 +22,7 @@ LAST_SEEN_PRECISION = 60  # seconds
 
 ELDER_COOKIE = "cocreate_elder"
 EXEMPT_PREFIXES = ("/static/", "/health", "/i18n/", "/media/")
+API_PREFIX = "/api/"
 
 
 class SessionPolicyMiddleware:
@@ -33,6 +35,9 @@ class SessionPolicyMiddleware:
             expired = self._expired(request)
             if expired:
                 logout(request)  # flushes and deletes the server-side session row
+                if request.path.startswith(API_PREFIX):  # a client program: an answer, not a page
+                    return api_error(request, status=401, code="session_expired",
+                                     detail=_("You were signed out after a period without activity."))
                 return self._signed_out(request, redirect(self._login_url(user)))
             now = int(time.time())
             # Writing the session on every request costs a database write a page; a minute's
@@ -40,6 +45,9 @@ class SessionPolicyMiddleware:
             if now - request.session.get(SESSION_LAST_SEEN, 0) >= LAST_SEEN_PRECISION:
                 request.session[SESSION_LAST_SEEN] = now
             if password_expired(user) and request.path not in self._password_paths():
+                if request.path.startswith(API_PREFIX):
+                    return api_error(request, status=403, code="password_expired", detail=_(
+                        "Your password has expired. Change it in the web console, then sign in again."))
                 return redirect("accounts:password-change")
         return self.get_response(request)
 

@@ -17,6 +17,7 @@ from cocreate.core.errors import DomainError
 from cocreate.core.masking import mask_phone
 from cocreate.core.middleware import client_ip
 from cocreate.core.phones import national_number
+from cocreate.core.qr import qr_svg
 
 from . import services
 from .forms import CodeForm, PasswordChangeForm, PhoneForm, StaffLoginForm, TotpForm
@@ -224,13 +225,6 @@ def set_language(request):
     return django_set_language(request)
 
 
-def _qr_svg(uri: str) -> str:
-    import qrcode
-    import qrcode.image.svg
-
-    return qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
-
-
 @staff_required
 def totp_setup(request):
     """Enrol an authenticator app (TOTP): scan the QR code, then type the first code."""
@@ -252,6 +246,6 @@ def totp_setup(request):
         device = services.totp_device_start(user=request.user)
     import base64
 
-    context = {"form": form, "qr_svg": _qr_svg(device.config_url),
+    context = {"form": form, "qr_svg": qr_svg(device.config_url),
                "key": base64.b32encode(device.bin_key).decode()}
     return render(request, "accounts/totp_setup.html", context, status=status)

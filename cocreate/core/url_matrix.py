@@ -59,3 +59,17 @@ def staff_page(*allowed: str, ok=200, others=404) -> dict:
 def signed_in_page(outcome=200, **overrides) -> dict:
     """A resident page: anonymous → login; every signed-in role gets `outcome` unless overridden."""
     return {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], outcome), **overrides}
+
+
+# --- the JSON API (/api/v1/): no redirects, a 401 for a caller who is not signed in ---------
+UNAUTHENTICATED = 401
+
+
+def api_staff(*allowed: str, ok=200, others=404) -> dict:
+    """A management endpoint: anonymous → 401, resident → 403, staff per data scope."""
+    return {ANONYMOUS: UNAUTHENTICATED, RESIDENT: 403, **{r: (ok if r in allowed else others) for r in STAFF_ROLES}}
+
+
+def api_signed_in(outcome=200, **overrides) -> dict:
+    """A resident endpoint: anonymous → 401; every signed-in role gets `outcome` unless overridden."""
+    return {ANONYMOUS: UNAUTHENTICATED, **dict.fromkeys(ROLES[1:], outcome), **overrides}

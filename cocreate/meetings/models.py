@@ -26,6 +26,14 @@ class Topic(TimeStampedModel):
         DECIDED = "decided", _("Decided")
         CLOSED = "closed", _("Closed without a decision")
 
+    # A decided or closed topic stays so; a ballot that fails can send it back to discussion.
+    TRANSITIONS = {
+        Status.DISCUSSION: {Status.VOTING, Status.DECIDED, Status.CLOSED},
+        Status.VOTING: {Status.DISCUSSION, Status.DECIDED, Status.CLOSED},
+        Status.DECIDED: set(),
+        Status.CLOSED: set(),
+    }
+
     community = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="community_topics")
     node = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="topics")
     path = models.CharField(max_length=255)
@@ -47,6 +55,10 @@ class Topic(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_open_for_discussion(self) -> bool:
+        return self.status in (self.Status.DISCUSSION, self.Status.VOTING)
 
 
 class Moderator(models.Model):
@@ -163,6 +175,13 @@ class Meeting(TimeStampedModel):
         CLOSED = "closed", _("Closed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    TRANSITIONS = {
+        Status.PLANNED: {Status.OPEN, Status.CLOSED, Status.CANCELLED},
+        Status.OPEN: {Status.CLOSED},
+        Status.CLOSED: set(),
+        Status.CANCELLED: set(),
+    }
+
     community = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="community_meetings")
     node = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="meetings")  # invited subtree
     path = models.CharField(max_length=255)
@@ -173,6 +192,8 @@ class Meeting(TimeStampedModel):
     ends_at = models.DateTimeField(_("ends"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True)
     host = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    cancel_reason = models.CharField(_("why it is cancelled"), max_length=200, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)  # attendance and tallies are frozen from then on
     checkin_token = models.CharField(max_length=32, default=new_checkin_token, unique=True)
     minutes = models.TextField(_("minutes"), max_length=20000, blank=True)
     minutes_recorded_at = models.DateTimeField(null=True, blank=True)
@@ -191,6 +212,15 @@ class Meeting(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_live(self) -> bool:
+        """Check-ins and tallies are taken until the meeting is closed or cancelled."""
+        return self.status in (self.Status.PLANNED, self.Status.OPEN)
+
+    @property
+    def attendance_rate(self) -> int:
+        return round(100 * self.attended_household_count / self.invited_count) if self.invited_count else 0
 
 
 class Invitation(models.Model):

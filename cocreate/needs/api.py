@@ -230,7 +230,7 @@ def index(request, query: Query[ListQuery]):
 
 @router.get("/needs/similar", response=responses({200: list[NeedOut]}),
             summary="Open needs of my community that read like this text")
-def similar(request, text: str = Query(..., max_length=500)):
+def similar(request, text: str = Query("", max_length=500)):
     me = _resident(request.user)
     if me.community is None:
         return []

@@ -268,7 +268,7 @@ class DemoBuilder:
     """Builds the demo county top-down; each step is one short method."""
 
     def __init__(self):
-        self.rng = random.Random(SEED)  # noqa: S311 -- made-up data that must come out the same every run
+        self.rng = random.Random(SEED)
         self.people = People(self.rng, reserved={a.phone for a in ACCOUNTS})
         self.levels = ensure_levels()
         self.streets: list[OrgUnit] = []

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "cocreate.needs",
     "cocreate.meetings",
     "cocreate.decisions",
+    "cocreate.api",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/weui", BASE_DIR / "node_modules" / "weui" / "dist" / "style"),
     ("vendor/axe", BASE_DIR / "node_modules" / "axe-core"),
+    ("vendor/swagger-ui", BASE_DIR / "node_modules" / "swagger-ui-dist"),
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]

@@ -1,5 +1,6 @@
 """Scheduled jobs for cron or Celery beat (daily): OTP rows past their TTL and expired
-sessions (R-1), staff idle for 90 days (A-10), audit events past retention (L-3)."""
+sessions (R-1), staff idle for 90 days (A-10), audit events past retention (L-3), API
+idempotency keys past 24 hours and dead API tokens."""
 
 from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand
@@ -19,3 +20,6 @@ class Command(BaseCommand):
         self.stdout.write(f"expired sessions deleted: {expired}")
         self.stdout.write(f"inactive staff disabled: {disable_inactive_staff()}")
         self.stdout.write(f"audit events purged: {purge_expired()}")
+        from cocreate.api.services import purge_expired as purge_api  # the API sits above accounts
+
+        self.stdout.write(f"API tokens and idempotency keys purged: {purge_api()}")

@@ -1,0 +1,34 @@
+"""Schemas shared by every router of the API."""
+
+from ninja import Schema
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+    request_id: str
+
+
+class DetailOut(Schema):
+    detail: str
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut,
+          429: ErrorOut}
+
+
+def responses(ok: dict) -> dict:
+    """The documented answers of an endpoint: its own, plus the error shape for every 4xx."""
+    return {**ERRORS, **ok}
+
+
+def cursor_text(cursor: tuple[int, int] | None) -> str | None:
+    """A keyset position for the next page ("<sort value>.<id>"), opaque to the client."""
+    return f"{cursor[0]}.{cursor[1]}" if cursor else None
+
+
+def parse_cursor(text: str | None) -> tuple[int, int] | None:
+    import re
+
+    match = re.fullmatch(r"([0-9]{1,10})\.([0-9]{1,19})", text or "")
+    return (int(match[1]), int(match[2])) if match else None

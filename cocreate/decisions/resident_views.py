@@ -1,0 +1,89 @@
+"""The resident's ballot pages (mobile-first, elder-friendly large controls): the community's
+ballots, voting and changing one's vote until the close, and the public result page (no login:
+it is what the QR code on the printed notice opens; it shows aggregate figures only)."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cocreate.core.auth import resident_required
+from cocreate.core.errors import DomainError
+from cocreate.meetings.services import resident_community
+from cocreate.orgs.models import Person
+
+from . import selectors, services
+from .models import Ballot
+
+
+def _me(user) -> Person | None:
+    return Person.objects.select_related("household").filter(user=user).first()
+
+
+def _ballot_for(person: Person | None, ballot_id: int) -> Ballot:
+    """A ballot of the resident's community that is open, closed or published; else 404."""
+    ballot = selectors.ballot_detail(ballot_id=ballot_id)
+    community = resident_community(person)
+    if ballot is None or community is None or ballot.community_id != community.pk or ballot.status == "draft":
+        raise Http404
+    return ballot
+
+
+def _choices_from(request, ballot: Ballot) -> list[str]:
+    """What the form sent: one radio, several checkboxes, or a rank per option (1 = first)."""
+    if ballot.kind != Ballot.Kind.RANKED:
+        return request.POST.getlist("choice")
+    ranks = []
+    for choice in ballot.choices.all():
+        value = request.POST.get(f"rank_{choice.key}", "")
+        if value.isdigit() and int(value) > 0:
+            ranks.append((int(value), choice.order, choice.key))
+    if len({r for r, _o, _k in ranks}) != len(ranks):
+        raise DomainError(_("Give each option a different place."))
+    return [key for _r, _o, key in sorted(ranks)]
+
+
+@resident_required
+def ballot_list(request):
+    community = resident_community(_me(request.user))
+    open_ballots, results = selectors.resident_ballots(community=community) if community else ([], [])
+    return render(request, "decisions/resident_list.html", {"open_ballots": open_ballots, "results": results,
+                                                            "community": community})
+
+
+@resident_required
+def ballot(request, ballot_id: int):
+    me = _me(request.user)
+    ballot = _ballot_for(me, ballot_id)
+    voters = selectors.voter_identities(ballot, me)
+    status = 200
+    error = ""
+    if request.method == "POST":
+        try:
+            services.vote_cast(actor=request.user, ballot=ballot, person=me, choices=_choices_from(request, ballot))
+        except DomainError as refused:
+            error, status = refused.message, refused.status
+        else:
+            messages.success(request, _("Thank you. Your vote is recorded; you can change it until the close."))
+            return redirect("decisions:ballot", ballot_id=ballot.pk)
+    mine = selectors.my_votes(ballot, voters)
+    current = next(iter(mine.values()), None)
+    now = timezone.now()
+    return render(request, "decisions/resident_ballot.html", {
+        "ballot": ballot, "voters": voters, "current": current,
+        "current_keys": current.choices if current and current.choices else [],
+        "can_vote": bool(voters) and ballot.status == Ballot.Status.OPEN and ballot.opens_at <= now < ballot.closes_at
+        and (current is None or current.channel == "online"),
+        "ranks": range(1, ballot.choices.count() + 1), "error": error,
+    }, status=status)
+
+
+def result(request, ballot_id: int):
+    """Public: a published result with turnout and a chart; no names, no personal data."""
+    ballot = selectors.ballot_detail(ballot_id=ballot_id)
+    if ballot is None or ballot.status != Ballot.Status.PUBLISHED:
+        raise Http404
+    outcome = selectors.ballot_result(ballot)
+    return render(request, "decisions/resident_result.html", {"ballot": ballot, "result": outcome,
+                                                              "chart": outcome.chart()})
