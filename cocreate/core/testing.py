@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLResolver, get_resolver
 
-UNMASKED_PHONE = re.compile(r"(?<![\d*])1[3-9]\d{9}(?!\d)")
+# Letters around the digits mean an identifier (a request id is hex), not a phone number; CJK
+# text around them still counts ("电话13800138000").
+UNMASKED_PHONE = re.compile(r"(?<![0-9A-Za-z*])1[3-9]\d{9}(?![0-9A-Za-z])")
 
 
 class PhoneLeakGuardMiddleware:

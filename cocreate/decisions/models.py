@@ -92,7 +92,7 @@ class Ballot(TimeStampedModel):
                                    default=Eligibility.SUBTREE)
     meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="ballots")
     rule = models.CharField(_("threshold"), max_length=16, choices=Rule.choices, default=Rule.NONE)
-    quorum_percent = models.PositiveSmallIntegerField(_("quorum (% of eligible voters)"), default=50)
+    quorum_percent = models.PositiveSmallIntegerField(_("quorum, as a percentage of eligible voters"), default=50)
     opens_at = models.DateTimeField(_("opens"))
     closes_at = models.DateTimeField(_("closes"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
@@ -241,7 +241,7 @@ class Procedure(TimeStampedModel):
     path = models.CharField(max_length=255)
     kind = models.CharField(_("procedure"), max_length=20, choices=Kind.choices)
     matter = models.CharField(_("matter"), max_length=10, choices=Matter.choices, default=Matter.ORDINARY)
-    quorum_percent = models.PositiveSmallIntegerField(_("quorum (% of eligible voters)"), default=50)
+    quorum_percent = models.PositiveSmallIntegerField(_("quorum, as a percentage of eligible voters"), default=50)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 

@@ -3,31 +3,15 @@ ballots, voting and changing one's vote until the close, and the public result p
 it is what the QR code on the printed notice opens; it shows aggregate figures only)."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cocreate.core.auth import resident_required
 from cocreate.core.errors import DomainError
 from cocreate.meetings.services import resident_community
-from cocreate.orgs.models import Person
 
 from . import selectors, services
 from .models import Ballot
-
-
-def _me(user) -> Person | None:
-    return Person.objects.select_related("household").filter(user=user).first()
-
-
-def _ballot_for(person: Person | None, ballot_id: int) -> Ballot:
-    """A ballot of the resident's community that is open, closed or published; else 404."""
-    ballot = selectors.ballot_detail(ballot_id=ballot_id)
-    community = resident_community(person)
-    if ballot is None or community is None or ballot.community_id != community.pk or ballot.status == "draft":
-        raise Http404
-    return ballot
 
 
 def _choices_from(request, ballot: Ballot) -> list[str]:
@@ -46,7 +30,7 @@ def _choices_from(request, ballot: Ballot) -> list[str]:
 
 @resident_required
 def ballot_list(request):
-    community = resident_community(_me(request.user))
+    community = resident_community(selectors.resident_person(request.user))
     open_ballots, results = selectors.resident_ballots(community=community) if community else ([], [])
     return render(request, "decisions/resident_list.html", {"open_ballots": open_ballots, "results": results,
                                                             "community": community})
@@ -54,9 +38,8 @@ def ballot_list(request):
 
 @resident_required
 def ballot(request, ballot_id: int):
-    me = _me(request.user)
-    ballot = _ballot_for(me, ballot_id)
-    voters = selectors.voter_identities(ballot, me)
+    me = selectors.resident_person(request.user)
+    ballot = selectors.resident_ballot(me, ballot_id)
     status = 200
     error = ""
     if request.method == "POST":
@@ -67,23 +50,19 @@ def ballot(request, ballot_id: int):
         else:
             messages.success(request, _("Thank you. Your vote is recorded; you can change it until the close."))
             return redirect("decisions:ballot", ballot_id=ballot.pk)
-    mine = selectors.my_votes(ballot, voters)
-    current = next(iter(mine.values()), None)
-    now = timezone.now()
+    mine = selectors.standing(ballot, me)
+    current = mine.current
     return render(request, "decisions/resident_ballot.html", {
-        "ballot": ballot, "voters": voters, "current": current,
+        "ballot": ballot, "voters": mine.voters, "current": current,
         "current_keys": current.choices if current and current.choices else [],
-        "can_vote": bool(voters) and ballot.status == Ballot.Status.OPEN and ballot.opens_at <= now < ballot.closes_at
-        and (current is None or current.channel == "online"),
+        "can_vote": mine.can_vote,
         "ranks": range(1, ballot.choices.count() + 1), "error": error,
     }, status=status)
 
 
 def result(request, ballot_id: int):
     """Public: a published result with turnout and a chart; no names, no personal data."""
-    ballot = selectors.ballot_detail(ballot_id=ballot_id)
-    if ballot is None or ballot.status != Ballot.Status.PUBLISHED:
-        raise Http404
+    ballot = selectors.published_ballot(ballot_id)
     outcome = selectors.ballot_result(ballot)
     return render(request, "decisions/resident_result.html", {"ballot": ballot, "result": outcome,
                                                               "chart": outcome.chart()})

@@ -10,15 +10,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.http import Http404
+from django.utils import timezone
 
-from cocreate.meetings.models import Attendance
+from cocreate.meetings.models import Attendance, Topic
 from cocreate.orgs.models import Household, Person
+from cocreate.orgs.permissions import has_perm
 
 from .models import Ballot, Owner, PaperTally, Procedure, Vote
 from .rules import procedures as proc
 from .rules import tally
 
+VIEW, MANAGE = "decisions.view", "decisions.manage"
 ADULT_AGE = 18
 PAGE_SIZE = 30
 
@@ -88,25 +92,49 @@ def eligible_totals(ballot: Ballot) -> tuple[int, Decimal | None]:
     return Person.objects.in_subtree(ballot.node).filter(_adult_q(ballot)).count(), None
 
 
+def _is_adult(person: Person, ballot: Ballot) -> bool:
+    """`_adult_q` for a person already loaded."""
+    return person.birth_year is None or person.birth_year <= ballot.opens_at.year - ADULT_AGE
+
+
 def voter_identities(ballot: Ballot, person: Person | None) -> list[Voter]:
     """The identities `person` votes as on this ballot: themselves, their household, or the units
     they own (an owner of two flats casts one vote for each). Empty when not eligible."""
+    return voter_identities_on([ballot], person).get(ballot.pk, [])
+
+
+def voter_identities_on(ballots: list[Ballot], person: Person | None) -> dict[int, list[Voter]]:
+    """`voter_identities` for several ballots at once (ballot id → identities), in at most two
+    queries whatever their number: one for the units the person owns, one for their check-ins."""
     if person is None:
-        return []
+        return {}
     E, U = Ballot.Eligibility, Ballot.Unit
-    if ballot.eligibility == E.OWNERS:
-        return [_owner_voter(o) for o in Owner.objects.in_subtree(ballot.node).filter(person=person)]
     household = person.household
-    if ballot.eligibility == E.MEETING:
-        rows = Attendance.objects.filter(meeting_id=ballot.meeting_id)
-        if ballot.voter_unit == U.HOUSEHOLD:
-            return [_household_voter(household)] if household and rows.filter(household=household).exists() else []
-        return [_person_voter(person)] if rows.filter(person=person).exists() else []
-    if ballot.voter_unit == U.HOUSEHOLD:
-        return [_household_voter(household)] if household and household.path.startswith(ballot.path) else []
-    eligible = person.path.startswith(ballot.path) and Person.objects.filter(pk=person.pk).filter(
-        _adult_q(ballot)).exists()
-    return [_person_voter(person)] if eligible else []
+    out: dict[int, list[Voter]] = {}
+    if any(b.eligibility == E.OWNERS for b in ballots):
+        owned = list(Owner.objects.filter(person=person).order_by("path", "unit", "id"))
+        for b in (b for b in ballots if b.eligibility == E.OWNERS):
+            out[b.pk] = [_owner_voter(o) for o in owned if o.path.startswith(b.path)]
+    meetings = {b.meeting_id for b in ballots if b.eligibility == E.MEETING}
+    if meetings:
+        mine = Q(person=person) | Q(household=household) if household else Q(person=person)
+        present = list(Attendance.objects.filter(mine, meeting_id__in=meetings).values_list(
+            "meeting_id", "person_id", "household_id"))
+        for b in (b for b in ballots if b.eligibility == E.MEETING):
+            rows = [r for r in present if r[0] == b.meeting_id]
+            if b.voter_unit == U.HOUSEHOLD:
+                found = household is not None and any(r[2] == household.pk for r in rows)
+                out[b.pk] = [_household_voter(household)] if found else []
+            else:
+                out[b.pk] = [_person_voter(person)] if any(r[1] == person.pk for r in rows) else []
+    for b in (b for b in ballots if b.eligibility == E.SUBTREE):
+        if b.voter_unit == U.HOUSEHOLD:
+            inside = household is not None and household.path.startswith(b.path)
+            out[b.pk] = [_household_voter(household)] if inside else []
+        else:
+            inside = person.path.startswith(b.path) and _is_adult(person, b)
+            out[b.pk] = [_person_voter(person)] if inside else []
+    return out
 
 
 def my_votes(ballot: Ballot, voters: list[Voter]) -> dict[str, Vote]:
@@ -275,3 +303,111 @@ def procedure_page(*, node, size: int = PAGE_SIZE) -> list[Procedure]:
 def owner_roll(*, node) -> tuple[list[Owner], int, Decimal]:
     rows = list(Owner.objects.in_subtree(node).select_related("person").order_by("path", "unit", "id"))
     return rows, len(rows), sum((o.area_m2 for o in rows), Decimal(0))
+
+
+def voter_ballot_page(*, community, person: Person | None, before: tuple[int, int] | None = None,
+                      size: int = PAGE_SIZE) -> tuple[list["Standing"], tuple[int, int] | None]:
+    """The community's ballots (not drafts) `person` may vote on, open ones first, then the
+    newest; keyset on (open first, id). Eligibility is tested after the page is cut, so a page
+    may hold fewer than `size`. Fixed queries: the page, owned units, check-ins, my votes."""
+    rank = Case(When(status=Ballot.Status.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField())
+    rows = (Ballot.objects.filter(community=community).exclude(status=Ballot.Status.DRAFT)
+            .annotate(rank=rank).select_related("topic"))
+    if before:
+        rows = rows.filter(Q(rank__gt=before[0]) | Q(rank=before[0], pk__lt=before[1]))
+    rows = list(rows.order_by("rank", "-id")[: size + 1])
+    page = rows[:size]
+    cursor = (page[-1].rank, page[-1].pk) if len(rows) > size else None
+    voters = voter_identities_on(page, person)
+    page = [b for b in page if voters.get(b.pk)]
+    keys = [v.key for b in page for v in voters[b.pk]]
+    votes = {}
+    for vote in Vote.objects.filter(ballot__in=page, voter_key__in=keys).order_by("id"):
+        votes.setdefault(vote.ballot_id, vote)
+    now = timezone.now()
+    return [_standing(b, voters[b.pk], votes.get(b.pk), now) for b in page], cursor
+
+
+# --- scope look-ups shared by the pages and the API ------------------------------------------------
+# A forbidden object answers 404 exactly like a missing one.
+
+@dataclass
+class Standing:
+    """Where a resident stands on a ballot: the identities they vote as, their current vote."""
+
+    ballot: Ballot
+    voters: list[Voter]
+    current: Vote | None
+    can_vote: bool
+
+
+def _standing(ballot: Ballot, voters: list[Voter], current: Vote | None, now) -> Standing:
+    can_vote = (bool(voters) and ballot.status == Ballot.Status.OPEN and ballot.opens_at <= now < ballot.closes_at
+                and (current is None or current.channel == Vote.Channel.ONLINE))
+    return Standing(ballot, voters, current, can_vote)
+
+
+def standing(ballot: Ballot, person: Person | None) -> Standing:
+    voters = voter_identities(ballot, person)
+    current = next(iter(my_votes(ballot, voters).values()), None) if voters else None
+    return _standing(ballot, voters, current, timezone.now())
+
+
+def resident_person(user) -> Person | None:
+    return Person.objects.select_related("household").filter(user=user).first()
+
+
+def resident_ballot(person: Person | None, ballot_id: int) -> Ballot:
+    """A ballot of the resident's community that is open, closed or published."""
+    from cocreate.meetings.services import resident_community
+
+    ballot = ballot_detail(ballot_id=ballot_id)
+    community = resident_community(person)
+    if (ballot is None or community is None or ballot.community_id != community.pk
+            or ballot.status == Ballot.Status.DRAFT):
+        raise Http404
+    return ballot
+
+
+def published_ballot(ballot_id: int) -> Ballot:
+    """Public: a ballot whose result is published."""
+    ballot = ballot_detail(ballot_id=ballot_id)
+    if ballot is None or ballot.status != Ballot.Status.PUBLISHED:
+        raise Http404
+    return ballot
+
+
+def staff_ballot(user, ballot_id: int, action: str = VIEW) -> Ballot:
+    ballot = ballot_detail(ballot_id=ballot_id)
+    if ballot is None or not has_perm(user, action, ballot.node):
+        raise Http404
+    return ballot
+
+
+def staff_topic(user, topic_id: int, action: str = MANAGE) -> Topic:
+    topic = Topic.objects.select_related("community", "node").filter(pk=topic_id).first()
+    if topic is None or not has_perm(user, action, topic.node):
+        raise Http404
+    return topic
+
+
+def staff_procedure(user, procedure_id: int, action: str = VIEW) -> Procedure:
+    procedure = procedure_detail(procedure_id=procedure_id)
+    if procedure is None or not has_perm(user, action, procedure.topic.node):
+        raise Http404
+    return procedure
+
+
+def upcoming_stage(procedure: Procedure) -> str | None:
+    """The stage to record next, None once the procedure is finished."""
+    if procedure.status != Procedure.Status.RUNNING:
+        return None
+    return proc.next_stage(procedure.kind, [s.stage for s in procedure.stages.all()])
+
+
+def paper_roster(ballot: Ballot) -> tuple[list[Voter], int, int]:
+    """(eligible voters who have not voted yet — the roster to tick, how many voted already,
+    how many are eligible)."""
+    voted = set(Vote.objects.filter(ballot=ballot).values_list("voter_key", flat=True))
+    eligible = eligible_voters(ballot)
+    return [v for v in eligible if v.key not in voted], len(voted), len(eligible)

@@ -17,30 +17,9 @@ from cocreate.orgs.permissions import has_perm, node_for, scope_roots
 
 from . import pdf, selectors, services
 from .forms import BallotForm, OwnersForm, PaperTallyForm, ProcedureForm, PublishForm, StageForm
-from .models import Ballot, Procedure, ProcedureStage, Vote
+from .models import Ballot, ProcedureStage
 
-VIEW, MANAGE = "decisions.view", "decisions.manage"
-
-
-def _ballot_for(user, ballot_id: int, action: str = VIEW) -> Ballot:
-    ballot = selectors.ballot_detail(ballot_id=ballot_id)
-    if ballot is None or not has_perm(user, action, ballot.node):
-        raise Http404
-    return ballot
-
-
-def _topic_for(user, topic_id: int, action: str = MANAGE) -> Topic:
-    topic = Topic.objects.select_related("community", "node").filter(pk=topic_id).first()
-    if topic is None or not has_perm(user, action, topic.node):
-        raise Http404
-    return topic
-
-
-def _procedure_for(user, procedure_id: int, action: str = VIEW) -> Procedure:
-    procedure = selectors.procedure_detail(procedure_id=procedure_id)
-    if procedure is None or not has_perm(user, action, procedure.topic.node):
-        raise Http404
-    return procedure
+VIEW, MANAGE = selectors.VIEW, selectors.MANAGE
 
 
 def _refused(request, refused: DomainError, template: str, context: dict):
@@ -75,7 +54,7 @@ def ballot_list(request, node_id: int):
 
 @staff_required
 def ballot_create(request, topic_id: int):
-    topic = _topic_for(request.user, topic_id)
+    topic = selectors.staff_topic(request.user, topic_id)
     form = BallotForm(request.POST or None, topic=topic)
     context = {"topic": topic, "form": form}
     if request.method == "POST" and form.is_valid():
@@ -90,7 +69,7 @@ def ballot_create(request, topic_id: int):
 
 @staff_required
 def ballot_detail(request, ballot_id: int):
-    ballot = _ballot_for(request.user, ballot_id)
+    ballot = selectors.staff_ballot(request.user, ballot_id)
     result = selectors.ballot_result(ballot)
     return render(request, "decisions/staff_ballot.html", {
         "ballot": ballot, "result": result, "chart": result.chart(),
@@ -101,7 +80,7 @@ def ballot_detail(request, ballot_id: int):
 
 
 def _transition(request, ballot_id: int, service, done: str):
-    ballot = _ballot_for(request.user, ballot_id, MANAGE)
+    ballot = selectors.staff_ballot(request.user, ballot_id, MANAGE)
     try:
         service(actor=request.user, ballot=ballot)
     except DomainError as refused:
@@ -125,7 +104,7 @@ def ballot_close(request, ballot_id: int):
 
 @staff_required
 def ballot_publish(request, ballot_id: int):
-    ballot = _ballot_for(request.user, ballot_id, MANAGE)
+    ballot = selectors.staff_ballot(request.user, ballot_id, MANAGE)
     form = PublishForm(request.POST or None)
     context = {"ballot": ballot, "form": form, "result": selectors.ballot_result(ballot)}
     if request.method == "POST" and form.is_valid():
@@ -140,7 +119,7 @@ def ballot_publish(request, ballot_id: int):
 
 @staff_required
 def notice_pdf(request, ballot_id: int):
-    ballot = _ballot_for(request.user, ballot_id)
+    ballot = selectors.staff_ballot(request.user, ballot_id)
     if ballot.status != Ballot.Status.PUBLISHED:
         raise Http404
     url = request.build_absolute_uri(reverse("decisions:result", args=[ballot.pk]))
@@ -154,12 +133,10 @@ def notice_pdf(request, ballot_id: int):
 
 @staff_required
 def paper_tally(request, ballot_id: int):
-    ballot = _ballot_for(request.user, ballot_id, MANAGE)
-    voted = set(Vote.objects.filter(ballot=ballot).values_list("voter_key", flat=True))
-    eligible = selectors.eligible_voters(ballot)
-    roster = [v for v in eligible if v.key not in voted]
+    ballot = selectors.staff_ballot(request.user, ballot_id, MANAGE)
+    roster, already, eligible = selectors.paper_roster(ballot)
     form = PaperTallyForm(request.POST or None, request.FILES or None, ballot=ballot, roster=roster)
-    context = {"ballot": ballot, "form": form, "already": len(voted), "eligible": len(eligible)}
+    context = {"ballot": ballot, "form": form, "already": already, "eligible": eligible}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -177,7 +154,7 @@ def paper_tally(request, ballot_id: int):
 
 @staff_required
 def tally_sheet(request, ballot_id: int, tally_id: int):
-    ballot = _ballot_for(request.user, ballot_id)
+    ballot = selectors.staff_ballot(request.user, ballot_id)
     sheet = next((t for t in ballot.paper_tallies.all() if t.pk == tally_id), None)
     if sheet is None:
         raise Http404
@@ -212,7 +189,7 @@ def owners(request, node_id: int):
 
 @staff_required
 def procedure_start(request, topic_id: int):
-    topic = _topic_for(request.user, topic_id)
+    topic = selectors.staff_topic(request.user, topic_id)
     form = ProcedureForm(request.POST or None)
     context = {"topic": topic, "form": form}
     if request.method == "POST" and form.is_valid():
@@ -226,13 +203,9 @@ def procedure_start(request, topic_id: int):
 
 @staff_required
 def procedure_detail(request, procedure_id: int):
-    procedure = _procedure_for(request.user, procedure_id)
+    procedure = selectors.staff_procedure(request.user, procedure_id)
     stages = list(procedure.stages.all())
-    upcoming = None
-    if procedure.status == Procedure.Status.RUNNING:
-        from .rules.procedures import next_stage
-
-        upcoming = next_stage(procedure.kind, [s.stage for s in stages])
+    upcoming = selectors.upcoming_stage(procedure)
     can_manage = has_perm(request.user, MANAGE, procedure.topic.node)
     form = None
     if upcoming and can_manage:
@@ -263,7 +236,7 @@ def procedure_detail(request, procedure_id: int):
 
 @staff_required
 def stage_evidence(request, procedure_id: int, stage_id: int):
-    procedure = _procedure_for(request.user, procedure_id)
+    procedure = selectors.staff_procedure(request.user, procedure_id)
     row = next((s for s in procedure.stages.all() if s.pk == stage_id), None)
     if row is None or not row.evidence:
         raise Http404
