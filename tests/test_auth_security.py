@@ -127,19 +127,29 @@ def events(action: str, **filters) -> int:
     return AuditEvent.objects.filter(action=action, **filters).count()
 
 
-def management_urls(org_tree) -> list[str]:
-    """Every management URL of the project (walked from the resolver), built with objects of
-    the community where the parameter is known, so that a missing guard would answer 200.
-    Other ids are placeholders: the callers accept only one redirect, so a 404 fails too."""
+def management_urls(org_tree, *, api: bool = False) -> list[str]:
+    """Every management page of the project (walked from the resolver) — or, with `api`, every
+    staff endpoint of the JSON API — built with objects of the community where the parameter is
+    known, so that a missing guard would answer 200. Other ids are placeholders: the callers
+    accept only one answer, so a 404 fails too."""
     samples = {"node_id": org_tree.community.pk, "household_id": org_tree.household.pk,
                "person_id": org_tree.resident_person.pk}
     urls = []
     for entry in url_entries():
         if "staff/" not in entry.route or entry.name in ("accounts:staff-login", "accounts:staff-verify"):
             continue
-        urls.append(reverse(entry.name, kwargs={p: samples.get(p, 1) for p in entry.params}))
+        if entry.route.startswith("api/") == api:
+            urls.append(reverse(entry.name, kwargs={p: samples.get(p, 1) for p in entry.params}))
     assert len(urls) >= 10, urls
     return urls
+
+
+def api_call(client, url: str):
+    """GET an endpoint, or POST an empty JSON body to a write-only one."""
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url, data={}, content_type="application/json")
+    return response
 
 
 def open_sessions(client, signed_in, user, count: int) -> list[str]:
@@ -500,6 +510,10 @@ def test_expired_password_sends_every_staff_url_to_the_change_page_until_changed
     with time_machine.travel(timezone.now() + timedelta(days=91), tick=False):
         signed_in(cast["cadre"])
         assert {url: path_of(client.get(url)) for url in urls} == dict.fromkeys(urls, change)
+        # A program gets the reason in JSON rather than a page to fill in.
+        api = {url: api_call(client, url) for url in management_urls(org_tree, api=True)}
+        assert {url: (r.status_code, r.json()["code"]) for url, r in api.items()} == dict.fromkeys(
+            api, (403, "password_expired"))
         assert client.get(change).status_code == 200
 
         response = client.post(change, {"old_password": STAFF_PASSWORD, "new_password": "Fresh#Pass2099",
@@ -531,6 +545,9 @@ def test_password_only_session_reaches_no_management_page(client, cast, org_tree
     not_sent_to_verify = {k: r.status_code for k, r in answers.items()
                           if r.status_code != 302 or path_of(r) != verify}
     assert not not_sent_to_verify
+    # The API does not know the session at all until the second factor is done.
+    api = {url: api_call(client, url).status_code for url in management_urls(org_tree, api=True)}
+    assert api == dict.fromkeys(api, 401)
     assert Household.objects.count() == households
 
 

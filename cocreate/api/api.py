@@ -16,6 +16,7 @@ ROUTERS = [
     ("/", "cocreate.api.account.me_router", "me"),
     ("/", "cocreate.needs.api.router", "needs"),
     ("/", "cocreate.meetings.api.router", "meetings"),
+    ("/", "cocreate.decisions.api.router", "decisions"),
 ]
 
 

@@ -48,8 +48,8 @@ class BallotForm(forms.Form):
     meeting = forms.ModelChoiceField(label=_("meeting (for its roster)"), queryset=Meeting.objects.none(),
                                      required=False)
     rule = forms.ChoiceField(label=_("threshold"), choices=Ballot.Rule.choices, initial=Ballot.Rule.NONE)
-    quorum_percent = forms.IntegerField(label=_("quorum, as a percentage of eligible voters"), min_value=1, max_value=100,
-                                        initial=50)
+    quorum_percent = forms.IntegerField(label=_("quorum, as a percentage of eligible voters"), min_value=1,
+                                        max_value=100, initial=50)
     opens_at = forms.DateTimeField(label=_("opens"), widget=DATETIME)
     closes_at = forms.DateTimeField(label=_("closes"), widget=DATETIME)
 
@@ -123,8 +123,8 @@ class ProcedureForm(forms.Form):
     kind = forms.ChoiceField(label=_("procedure"), choices=Procedure.Kind.choices)
     matter = forms.ChoiceField(label=_("matter (owners' assembly)"), choices=Procedure.Matter.choices,
                                initial=Procedure.Matter.ORDINARY)
-    quorum_percent = forms.IntegerField(label=_("quorum, as a percentage of eligible voters"), min_value=1, max_value=100,
-                                        initial=50)
+    quorum_percent = forms.IntegerField(label=_("quorum, as a percentage of eligible voters"), min_value=1,
+                                        max_value=100, initial=50)
 
 
 class StageForm(forms.Form):

@@ -458,10 +458,7 @@ def option_propose(request, topic_id: int, payload: OptionIn):
     form = OptionForm(_form_data(payload))
     if not form.is_valid():
         raise form_error(form)
-    data = form.cleaned_data
-    option = services.option_propose(actor=request.user, topic=the_topic, title=data["title"],
-                                     description=data["description"],
-                                     cost_fen=services.fen_from_yuan(data["cost_yuan"]))
+    option = services.option_propose(actor=request.user, topic=the_topic, **form.proposal())
     return Status(201, _fresh_option(request, me, option.pk))
 
 

@@ -127,11 +127,8 @@ def option_propose(request, topic_id: int):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                services.option_propose(actor=request.user, topic=the_topic, title=data["title"],
-                                        description=data["description"],
-                                        cost_fen=services.fen_from_yuan(data["cost_yuan"]))
+                services.option_propose(actor=request.user, topic=the_topic, **form.proposal())
             except DomainError as refused:
                 form.add_error(None, refused.message)
                 status = refused.status

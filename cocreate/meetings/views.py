@@ -176,16 +176,24 @@ def host_checkin(request, meeting_id: int):
 def agenda_add(request, meeting_id: int):
     meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
     form = AgendaItemForm(request.POST, topics=selectors.open_topics(community=meeting.community))
+    return _console_write(request, meeting, form=form, form_key="agenda_form", anchor="agenda",
+                          done=_("Added to the agenda."),
+                          write=lambda data: services.agenda_item_add(actor=request.user, meeting=meeting,
+                                                                      topic=data["topic"], title=data["title"]))
+
+
+def _console_write(request, meeting: Meeting, *, form, form_key: str, anchor: str, done: str, write):
+    """A form of the meeting console: `write(cleaned_data)`, then back to the form's section;
+    invalid or refused, the console again with the form's errors (400)."""
     if form.is_valid():
         try:
-            services.agenda_item_add(actor=request.user, meeting=meeting, topic=form.cleaned_data["topic"],
-                                     title=form.cleaned_data["title"])
+            write(form.cleaned_data)
         except DomainError as refused:
             form.add_error(None, refused.message)
         else:
-            messages.success(request, _("Added to the agenda."))
-            return _back(meeting, "agenda")
-    return render(request, "meetings/staff_console.html", _console_context(request, meeting, agenda_form=form),
+            messages.success(request, done)
+            return _back(meeting, anchor)
+    return render(request, "meetings/staff_console.html", _console_context(request, meeting, **{form_key: form}),
                   status=400)
 
 
@@ -212,17 +220,10 @@ def tally(request, item_id: int):
 @require_POST
 def minutes(request, meeting_id: int):
     meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
-    form = MinutesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.minutes_record(actor=request.user, meeting=meeting, minutes=form.cleaned_data["minutes"])
-        except DomainError as refused:
-            form.add_error(None, refused.message)
-        else:
-            messages.success(request, _("Minutes saved."))
-            return _back(meeting, "minutes")
-    return render(request, "meetings/staff_console.html", _console_context(request, meeting, minutes_form=form),
-                  status=400)
+    return _console_write(request, meeting, form=MinutesForm(request.POST), form_key="minutes_form", anchor="minutes",
+                          done=_("Minutes saved."),
+                          write=lambda data: services.minutes_record(actor=request.user, meeting=meeting,
+                                                                     minutes=data["minutes"]))
 
 
 @staff_required
@@ -230,16 +231,9 @@ def minutes(request, meeting_id: int):
 def task_add(request, meeting_id: int):
     meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
     form = TaskForm(request.POST, owners=selectors.task_owners(meeting=meeting))
-    if form.is_valid():
-        try:
-            services.task_add(actor=request.user, meeting=meeting, **form.cleaned_data)
-        except DomainError as refused:
-            form.add_error(None, refused.message)
-        else:
-            messages.success(request, _("Follow-up task added."))
-            return _back(meeting, "tasks")
-    return render(request, "meetings/staff_console.html", _console_context(request, meeting, task_form=form),
-                  status=400)
+    return _console_write(request, meeting, form=form, form_key="task_form", anchor="tasks",
+                          done=_("Follow-up task added."),
+                          write=lambda data: services.task_add(actor=request.user, meeting=meeting, **data))
 
 
 @staff_required
@@ -394,11 +388,8 @@ def topic_option(request, topic_id: int):
     the_topic = selectors.staff_topic(request.user, topic_id, "meetings.manage_topic")
     form = OptionForm(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            services.option_propose(actor=request.user, topic=the_topic, title=data["title"],
-                                    description=data["description"],
-                                    cost_fen=services.fen_from_yuan(data["cost_yuan"]))
+            services.option_propose(actor=request.user, topic=the_topic, **form.proposal())
         except DomainError as refused:
             form.add_error(None, refused.message)
         else:

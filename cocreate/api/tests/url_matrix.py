@@ -103,6 +103,50 @@ MATRIX: dict[str, list[Case]] = {
                     "api:meetings_staff_minutes", "api:meetings_staff_task_add")},
     "api:meetings_staff_tally": [Case("POST only", {"item_id": "agenda_item"}, everyone(405))],
     "api:meetings_staff_task_done": [Case("POST only", {"task_id": "task"}, everyone(405))],
+    # --- decisions: the objects come from the decisions app's world (cocreate/decisions/tests/url_matrix.py) ---
+    "api:decisions_ballots": [Case("own account", expect=api_signed_in())],
+    "api:decisions_ballot": [
+        Case("own community, open", {"ballot_id": "open_ballot"}, OWN_COMMUNITY),
+        Case("own community, published", {"ballot_id": "published_ballot"}, OWN_COMMUNITY),
+        Case("own community, draft", {"ballot_id": "draft_ballot"}, NOBODY),
+        Case("neighbour community", {"ballot_id": "neighbour_ballot"}, NOBODY),
+        Case("missing", {"ballot_id": MISSING_ID}, NOBODY),
+    ],
+    "api:decisions_result": [  # public, like the page the notice's QR code opens
+        Case("published", {"ballot_id": "published_ballot"}, everyone(200)),
+        Case("still open", {"ballot_id": "open_ballot"}, everyone(404)),
+        Case("missing", {"ballot_id": MISSING_ID}, everyone(404)),
+    ],
+    "api:decisions_staff_ballots": [
+        Case("community", {"node_id": "community"}, api_staff(*VIEW_COMMUNITY)),
+        Case("grid", {"node_id": "grid"}, api_staff("grid_worker", *VIEW_COMMUNITY)),
+        Case("neighbour", {"node_id": "neighbour"}, api_staff(*VIEW_NEIGHBOUR)),
+        Case("missing", {"node_id": MISSING_ID}, api_staff()),
+    ],
+    "api:decisions_staff_ballot": [
+        Case("community", {"ballot_id": "open_ballot"}, api_staff(*VIEW_COMMUNITY)),
+        Case("neighbour", {"ballot_id": "neighbour_ballot"}, api_staff(*VIEW_NEIGHBOUR)),
+        Case("missing", {"ballot_id": MISSING_ID}, api_staff()),
+    ],
+    "api:decisions_staff_roster": [  # decisions.manage, as the paper entry page
+        Case("community", {"ballot_id": "open_ballot"}, api_staff("cadre")),
+        Case("neighbour", {"ballot_id": "neighbour_ballot"}, api_staff("neighbour_cadre")),
+    ],
+    "api:decisions_staff_notice_pdf": [
+        Case("published", {"ballot_id": "published_ballot"}, api_staff(*VIEW_COMMUNITY)),
+        Case("not published", {"ballot_id": "open_ballot"}, api_staff()),
+    ],
+    "api:decisions_staff_procedure": [
+        Case("community", {"procedure_id": "procedure"}, api_staff(*VIEW_COMMUNITY)),
+        Case("missing", {"procedure_id": MISSING_ID}, api_staff()),
+    ],
+    "api:decisions_vote": [Case("POST only", {"ballot_id": "open_ballot"}, everyone(405))],
+    **{name: [Case("POST only", {"topic_id": "ballot_topic"}, everyone(405))]
+       for name in ("api:decisions_staff_ballot_create", "api:decisions_staff_procedure_start")},
+    **{name: [Case("POST only", {"ballot_id": "open_ballot"}, everyone(405))]
+       for name in ("api:decisions_staff_ballot_open", "api:decisions_staff_ballot_close",
+                    "api:decisions_staff_ballot_publish", "api:decisions_staff_owners", "api:decisions_staff_paper")},
+    "api:decisions_staff_stage": [Case("POST only", {"procedure_id": "procedure"}, everyone(405))],
 }
 
 

@@ -66,3 +66,14 @@ def make_ballot(topic, cast):
         return ballot
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """These tests read the English msgids: pages and service messages in English (the
+    catalogue's Chinese is checked by tests/test_translations.py and the browser journeys)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

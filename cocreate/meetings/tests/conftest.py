@@ -59,3 +59,14 @@ def meeting(cast, org_tree, topic):
     return services.meeting_schedule(actor=cast["grid_worker"], node=org_tree.grid, kind="wuchang",
                                      title="1栋屋场会", place="1栋门前", starts_at=now - timedelta(minutes=5),
                                      ends_at=now + timedelta(hours=2), agenda=[topic, "其他事项"])
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """These tests read the English msgids: pages and service messages in English (the
+    catalogue's Chinese is checked by tests/test_translations.py and the browser journeys)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
