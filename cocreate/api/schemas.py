@@ -32,3 +32,14 @@ def parse_cursor(text: str | None) -> tuple[int, int] | None:
 
     match = re.fullmatch(r"([0-9]{1,10})\.([0-9]{1,19})", text or "")
     return (int(match[1]), int(match[2])) if match else None
+
+
+def form_data(payload: Schema, *, prefix: str = "") -> dict:
+    """A payload as the form data the page would post (each endpoint runs the page's form):
+    numbers and ids as text, None as "", lists as lists of text, names with the form's prefix."""
+    def text(value):
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return "" if value is None else str(value)
+
+    return {f"{prefix}-{k}" if prefix else k: text(v) for k, v in payload.dict().items()}

@@ -22,7 +22,7 @@ from ninja.files import UploadedFile
 from cocreate.api.auth import require_staff
 from cocreate.api.errors import form_error
 from cocreate.api.idempotency import idempotent
-from cocreate.api.schemas import cursor_text, parse_cursor, responses
+from cocreate.api.schemas import cursor_text, form_data, parse_cursor, responses
 from cocreate.core.errors import DomainError
 from cocreate.meetings.services import resident_community
 from cocreate.orgs.permissions import has_perm, node_for
@@ -312,13 +312,6 @@ class StageIn(Schema):
 
 # --- shaping answers -----------------------------------------------------------------------------
 
-def _form_data(payload: Schema) -> dict:
-    """A payload as the form data the page would post: text, lists of text, None as ""."""
-    def text(v):
-        return [str(x) for x in v] if isinstance(v, list) else "" if v is None else str(v)
-
-    return {k: text(v) for k, v in payload.dict().items()}
-
 
 def _ref(obj, name: str = "name") -> dict:
     return {"id": obj.pk, "name": getattr(obj, name)}
@@ -459,7 +452,7 @@ def staff_ballot_create(request, topic_id: int, payload: BallotIn):
     it with POST /staff/ballots/{id}/open."""
     require_staff(request)
     topic = selectors.staff_topic(request.user, topic_id)
-    data = _form_data(payload)
+    data = form_data(payload)
     data["node"] = data["node"] or str(topic.node_id)  # the page's initial value
     form = BallotForm(data, topic=topic)
     if not form.is_valid():
@@ -499,7 +492,7 @@ def staff_ballot_close(request, ballot_id: int):
              summary="Publish the result of a closed ballot")
 @idempotent
 def staff_ballot_publish(request, ballot_id: int, payload: PublishIn):
-    form = PublishForm(_form_data(payload))
+    form = PublishForm(form_data(payload))
     if not form.is_valid():
         raise form_error(form)
     return _move(request, ballot_id, services.ballot_publish, note=form.cleaned_data["note"])
@@ -534,7 +527,7 @@ def staff_owners(request, ballot_id: int, payload: OwnersIn):
     ballot = selectors.staff_ballot(request.user, ballot_id, MANAGE)
     if ballot.eligibility != Ballot.Eligibility.OWNERS:
         raise DomainError(_("This ballot's voters are not an owners' roll."), code="not_owners_ballot")
-    form = OwnersForm(_form_data(payload))
+    form = OwnersForm(form_data(payload))
     if not form.is_valid():
         raise form_error(form)
     done = services.owners_import(actor=request.user, node=ballot.node, text=form.cleaned_data["lines"])
@@ -611,7 +604,7 @@ def staff_procedure(request, procedure_id: int):
 def staff_procedure_start(request, topic_id: int, payload: ProcedureIn):
     require_staff(request)
     topic = selectors.staff_topic(request.user, topic_id)
-    form = ProcedureForm(_form_data(payload))
+    form = ProcedureForm(form_data(payload))
     if not form.is_valid():
         raise form_error(form)
     made = services.procedure_start(actor=request.user, topic=topic, **form.cleaned_data)
@@ -629,7 +622,7 @@ def staff_stage(request, procedure_id: int, payload: StageIn):
     procedure = selectors.staff_procedure(request.user, procedure_id, MANAGE)
     # A finished procedure or a skipped stage is refused by the service, with the page's message.
     stage = payload.stage or selectors.upcoming_stage(procedure) or ""
-    form = StageForm(_form_data(payload), procedure=procedure, stage=stage)
+    form = StageForm(form_data(payload), procedure=procedure, stage=stage)
     if not form.is_valid():
         raise form_error(form)
     data = form.cleaned_data

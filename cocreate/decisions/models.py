@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cocreate.core.models import TimeStampedModel
 from cocreate.meetings.models import Meeting, Topic
@@ -75,7 +76,7 @@ class Ballot(TimeStampedModel):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("ballot status", "Open")
         CLOSED = "closed", _("Closed")
         PUBLISHED = "published", _("Result published")
 

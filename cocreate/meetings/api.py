@@ -20,7 +20,7 @@ from ninja import Field, Query, Router, Schema, Status
 from cocreate.api.auth import require_staff
 from cocreate.api.errors import form_error
 from cocreate.api.idempotency import idempotent
-from cocreate.api.schemas import responses
+from cocreate.api.schemas import form_data, responses
 from cocreate.orgs.models import Person
 from cocreate.orgs.permissions import has_perm, node_for
 
@@ -295,15 +295,6 @@ class TaskIn(Schema):
 
 # --- shaping answers -------------------------------------------------------------------------------
 
-def _form_data(payload: Schema, *, prefix: str = "") -> dict:
-    """A payload as the form data the page would post: numbers as text, None as "", lists as lists."""
-    def text(value):
-        if isinstance(value, list):
-            return [str(v) for v in value]
-        return "" if value is None else str(value)
-
-    return {f"{prefix}-{k}" if prefix else k: text(v) for k, v in payload.dict().items()}
-
 
 def _local(moment: datetime) -> str:
     """A datetime as the page's datetime-local field sends it (naive times are local)."""
@@ -422,7 +413,7 @@ def topic(request, topic_id: int):
 def post_add(request, topic_id: int, payload: PostIn):
     me = selectors.resident(request.user)
     the_topic = selectors.resident_topic(me, topic_id)
-    form = PostForm(_form_data(payload))
+    form = PostForm(form_data(payload))
     if not form.is_valid():
         raise form_error(form)
     parent = selectors.reply_parent(the_topic, form.cleaned_data["parent"]) if form.cleaned_data["parent"] else None
@@ -437,7 +428,7 @@ def post_report(request, post_id: int, payload: ReasonIn):
     """One report per reader per post: a second one answers 409."""
     me = selectors.resident(request.user)
     the_post = selectors.resident_post(me, post_id)
-    form = ReasonForm(_form_data(payload))
+    form = ReasonForm(form_data(payload))
     if not form.is_valid():
         raise form_error(form)
     services.post_report(actor=request.user, post=the_post, reason=form.cleaned_data["reason"])
@@ -455,7 +446,7 @@ def _fresh_option(request, me, option_id: int) -> dict:
 def option_propose(request, topic_id: int, payload: OptionIn):
     me = selectors.resident(request.user)
     the_topic = selectors.resident_topic(me, topic_id)
-    form = OptionForm(_form_data(payload))
+    form = OptionForm(form_data(payload))
     if not form.is_valid():
         raise form_error(form)
     option = services.option_propose(actor=request.user, topic=the_topic, **form.proposal())
@@ -528,7 +519,7 @@ def meeting_need(request, meeting_id: int, payload: MeetingNeedIn):
     """The need's source is the meeting (channel `meeting`); follow it with GET /needs/{id}."""
     me = selectors.resident(request.user)
     the_meeting = selectors.invited_meeting(me, meeting_id)
-    form = MeetingNeedForm(_form_data(payload))
+    form = MeetingNeedForm(form_data(payload))
     if not form.is_valid():
         raise form_error(form)
     need = services.meeting_need_raise(actor=request.user, meeting=the_meeting, person=me.person,
@@ -571,7 +562,7 @@ def staff_topic_create(request, node_id: int, payload: TopicIn):
         raise Http404  # topics belong to a community or a part of it
     if payload.node is None:
         payload.node = node.pk
-    form = TopicForm(_form_data(payload), nodes=selectors.areas(node),
+    form = TopicForm(form_data(payload), nodes=selectors.areas(node),
                      needs=selectors.topic_need_candidates(community=community))
     if not form.is_valid():
         raise form_error(form)
@@ -590,7 +581,7 @@ def staff_topic_link(request, topic_id: int, payload: LinkNeedsIn):
     """Needs received or accepted move on to deliberation (their own timeline and notices)."""
     require_staff(request)
     the_topic = selectors.staff_topic(request.user, topic_id, "meetings.manage_topic")
-    form = LinkNeedsForm(_form_data(payload), needs=selectors.linkable_needs(topic=the_topic))
+    form = LinkNeedsForm(form_data(payload), needs=selectors.linkable_needs(topic=the_topic))
     if not form.is_valid():
         raise form_error(form)
     services.topic_link_needs(actor=request.user, topic=the_topic, needs=list(form.cleaned_data["needs"]))
@@ -603,7 +594,7 @@ def staff_topic_link(request, topic_id: int, payload: LinkNeedsIn):
 def staff_post_hide(request, post_id: int, payload: ReasonIn):
     require_staff(request)
     the_post = selectors.moderated_post(request.user, post_id)
-    form = ReasonForm(_form_data(payload))
+    form = ReasonForm(form_data(payload))
     if not form.is_valid():
         raise form_error(form)
     services.post_hide(actor=request.user, post=the_post, reason=form.cleaned_data["reason"])
@@ -652,7 +643,7 @@ def staff_meeting_create(request, node_id: int, payload: MeetingIn):
     community = selectors.community_or_none(node)
     if community is None:
         raise Http404  # meetings are held in a community or below it
-    data = _form_data(payload)
+    data = form_data(payload)
     data |= {"node": str(payload.node or node.pk), "starts_at": _local(payload.starts_at),
              "ends_at": _local(payload.ends_at), "other_items": "\n".join(payload.other_items)}
     form = MeetingForm(data, nodes=selectors.areas(node), households=selectors.invitable_households(node),
@@ -692,7 +683,7 @@ def staff_meeting_status(request, meeting_id: int, payload: StatusIn):
     """Closing freezes attendance and tallies; cancelling needs a reason, which the invitees are told."""
     require_staff(request)
     the_meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
-    form = MeetingStatusForm(_form_data(payload))
+    form = MeetingStatusForm(form_data(payload))
     if not form.is_valid():
         raise form_error(form)
     services.meeting_set_status(actor=request.user, meeting=the_meeting, status=form.cleaned_data["status"],
@@ -708,7 +699,7 @@ def staff_checkin(request, meeting_id: int, payload: HostCheckinIn):
     """201 when checked in now, 200 when they already were."""
     require_staff(request)
     the_meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
-    form = HostCheckinForm(_form_data(payload))
+    form = HostCheckinForm(form_data(payload))
     if not form.is_valid():
         raise form_error(form)
     person = Person.objects.filter(pk=form.cleaned_data["person"]).first()
@@ -726,7 +717,7 @@ def staff_tally(request, item_id: int, payload: TallyIn):
     """The hands counted cannot exceed the people checked in."""
     require_staff(request)
     item = selectors.staff_agenda_item(request.user, item_id)
-    form = TallyForm(_form_data(payload))
+    form = TallyForm(form_data(payload))
     if not form.is_valid():
         raise form_error(form)
     return _agenda_item(services.tally_record(actor=request.user, item=item, **form.cleaned_data))
@@ -738,7 +729,7 @@ def staff_tally(request, item_id: int, payload: TallyIn):
 def staff_minutes(request, meeting_id: int, payload: MinutesIn):
     require_staff(request)
     the_meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
-    form = MinutesForm(_form_data(payload))
+    form = MinutesForm(form_data(payload))
     if not form.is_valid():
         raise form_error(form)
     services.minutes_record(actor=request.user, meeting=the_meeting, minutes=form.cleaned_data["minutes"])
@@ -752,7 +743,7 @@ def staff_task_add(request, meeting_id: int, payload: TaskIn):
     """The owner is staff working where the meeting is (they get a message), or a name."""
     require_staff(request)
     the_meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
-    form = TaskForm(_form_data(payload, prefix="task"), owners=selectors.task_owners(meeting=the_meeting))
+    form = TaskForm(form_data(payload, prefix="task"), owners=selectors.task_owners(meeting=the_meeting))
     if not form.is_valid():
         raise form_error(form)
     task = services.task_add(actor=request.user, meeting=the_meeting, **form.cleaned_data)

@@ -19,7 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from cocreate.api.auth import require_staff
 from cocreate.api.errors import form_error
 from cocreate.api.idempotency import idempotent
-from cocreate.api.schemas import DetailOut, cursor_text, parse_cursor, responses
+from cocreate.api.schemas import DetailOut, cursor_text, form_data, parse_cursor, responses
 from cocreate.core.errors import DomainError
 from cocreate.orgs.permissions import has_perm, node_for
 
@@ -192,10 +192,6 @@ def _overdue(need: Need, now) -> bool:
     return need.is_open and need.due_at is not None and need.due_at < now
 
 
-def _form_data(payload: Schema) -> dict:
-    """A payload as the form data the page would post: ids and numbers as text, None as ""."""
-    return {k: "" if v is None else str(v) for k, v in payload.dict().items()}
-
 
 # --- residents -----------------------------------------------------------------------------
 
@@ -249,7 +245,7 @@ def _resident_detail(me, need: Need) -> dict:
 @idempotent
 def create(request, payload: NeedIn):
     me = _resident(request.user)
-    form = NeedForm(_form_data(payload), community=_my_community(me))
+    form = NeedForm(form_data(payload), community=_my_community(me))
     if not form.is_valid():
         raise form_error(form)
     data = form.cleaned_data
@@ -346,7 +342,7 @@ def triage(request, need_id: int, payload: TriageIn):
     person unless one is set already."""
     require_staff(request)
     need = staff_pages._need_for(request.user, need_id, "needs.handle")
-    data = _form_data(payload)
+    data = form_data(payload)
     if payload.scope is None:
         data["scope"] = need.scope  # as the page, which posts the current classification
     form = staff_pages._triage_form(need, data)
@@ -383,7 +379,7 @@ def record(request, household_id: int, payload: RecordIn):
     code goes to the resident at once; they read it back (POST /staff/needs/{id}/consent)."""
     require_staff(request)
     household = staff_pages._household_for(request.user, household_id)
-    form = RecordForm(_form_data(payload), community=services.community_of(household.node),
+    form = RecordForm(form_data(payload), community=services.community_of(household.node),
                       members=household.members.all())
     if not form.is_valid():
         raise form_error(form)
