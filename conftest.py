@@ -1,15 +1,11 @@
 """The shared organisation tree and cast (style.md §4): a county with a street, two
 neighbouring communities, a grid with a building and households, and one user per role."""
 
-import time
 from dataclasses import dataclass
 
 import pytest
 
-from cocreate.accounts.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN
-from cocreate.core.auth import SESSION_2FA
-
-STAFF_PASSWORD = "Tree#Pass2026"  # noqa: S105 - test fixture password
+from cocreate.core.testing import STAFF_PASSWORD, sign_in
 
 
 @dataclass
@@ -96,19 +92,6 @@ def cast(org_tree):
         "audit_admin": make_staff("auditor", node=org_tree.county, role=Role.AUDIT_ADMIN),
         "security_admin": make_staff("security", node=org_tree.county, role=Role.SECURITY_ADMIN),
     }
-
-
-def sign_in(client, user, *, second_factor: bool = True):
-    """A session as after a full login: staff with the second factor done."""
-    client.force_login(user, backend="cocreate.accounts.backends.StaffPasswordBackend")
-    session = client.session
-    now = int(time.time())
-    session[SESSION_AUTH_AT] = now
-    session[SESSION_LAST_SEEN] = now
-    if user.is_staff_member:
-        session[SESSION_2FA] = "totp" if second_factor else ""
-    session.save()
-    return client
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Test-only guards, installed by config.settings.test, and helpers shared by test modules."""
 
 import re
+import time
 from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
@@ -57,3 +58,23 @@ def url_entries(resolver: URLResolver | None = None, prefix: str = "", namespace
             params = tuple(a or b for a, b in _PARAM.findall(route))
             entries.append(UrlEntry(name, route, params))
     return entries
+
+
+STAFF_PASSWORD = "Tree#Pass2026"  # noqa: S105 - the test staff's password (root conftest.py)
+
+
+def sign_in(client, user, *, second_factor: bool = True):
+    """A session as after a full login: staff with the second factor done. Importable from any
+    test module (a `from conftest import …` depends on which conftest pytest loaded last)."""
+    from cocreate.accounts.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN
+    from cocreate.core.auth import SESSION_2FA
+
+    client.force_login(user, backend="cocreate.accounts.backends.StaffPasswordBackend")
+    session = client.session
+    now = int(time.time())
+    session[SESSION_AUTH_AT] = now
+    session[SESSION_LAST_SEEN] = now
+    if user.is_staff_member:
+        session[SESSION_2FA] = "totp" if second_factor else ""
+    session.save()
+    return client

@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cocreate.api.models import ApiToken
 from cocreate.api.services import token_hash
 from cocreate.audit.models import AuditEvent
-from conftest import STAFF_PASSWORD
+from cocreate.core.testing import STAFF_PASSWORD, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -178,8 +178,6 @@ def test_residents_on_staff_endpoints_get_403(api, cast, token_for, org_tree, ne
 # --- the session as the other way in ----------------------------------------------------------
 
 def test_a_signed_in_session_works_and_writes_need_the_csrf_token(cast, needs):
-    from conftest import sign_in
-
     client = sign_in(Client(enforce_csrf_checks=True), cast["resident"])
     assert client.get("/api/v1/me").status_code == 200
     refused = client.post(f"/api/v1/needs/{needs['dark'].pk}/support", content_type="application/json")
@@ -192,8 +190,6 @@ def test_a_signed_in_session_works_and_writes_need_the_csrf_token(cast, needs):
 
 
 def test_a_staff_session_without_the_second_factor_is_not_signed_in(client, cast, org_tree):
-    from conftest import sign_in
-
     sign_in(client, cast["cadre"], second_factor=False)
     assert client.get(f"/api/v1/staff/nodes/{org_tree.community.pk}/needs").status_code == 401
     sign_in(client, cast["cadre"])
@@ -201,8 +197,6 @@ def test_a_staff_session_without_the_second_factor_is_not_signed_in(client, cast
 
 
 def test_an_idle_session_gets_a_json_401_not_the_login_page(client, cast, time_machine):
-    from conftest import sign_in
-
     time_machine.move_to("2026-11-21 09:00:00+08:00", tick=False)
     sign_in(client, cast["resident"])
     assert client.get("/api/v1/me").status_code == 200
