@@ -1,5 +1,7 @@
 """Database triggers that make the audit table append-only (security.md L-3), per vendor."""
 
+from cocreate.core.triggers import vendor_sql
+
 PG_INSTALL = """
 CREATE OR REPLACE FUNCTION cocreate_audit_protect() RETURNS trigger AS $$
 BEGIN
@@ -36,17 +38,5 @@ SQLITE_REMOVE = [
 ]
 
 
-def install(apps, schema_editor) -> None:
-    run(schema_editor, PG_INSTALL if schema_editor.connection.vendor == "postgresql" else SQLITE_INSTALL)
-
-
-def remove(apps, schema_editor) -> None:
-    run(schema_editor, PG_REMOVE if schema_editor.connection.vendor == "postgresql" else SQLITE_REMOVE)
-
-
-def run(schema_editor, sql) -> None:
-    statements = [sql] if isinstance(sql, str) else sql
-    for statement in statements:
-        # params=None: the SQL is sent as is, so the '%' of plpgsql RAISE and of strftime
-        # is not taken for a placeholder (psycopg 3 would refuse "incomplete placeholder").
-        schema_editor.execute(statement, params=None)
+install = vendor_sql(postgresql=PG_INSTALL, sqlite=SQLITE_INSTALL)
+remove = vendor_sql(postgresql=PG_REMOVE, sqlite=SQLITE_REMOVE)

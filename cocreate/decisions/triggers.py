@@ -2,6 +2,8 @@
 trigger rejects writes to that poll's ballots"), per vendor. A ballot is frozen once its
 `frozen_at` is set by the close; `flush` (tests, demo resets) is let through as for the audit."""
 
+from cocreate.core.triggers import vendor_sql
+
 PG_INSTALL = """
 CREATE OR REPLACE FUNCTION cocreate_vote_frozen() RETURNS trigger AS $$
 DECLARE
@@ -46,14 +48,5 @@ SQLITE_REMOVE = [
 ]
 
 
-def install(apps, schema_editor) -> None:
-    run(schema_editor, PG_INSTALL if schema_editor.connection.vendor == "postgresql" else SQLITE_INSTALL)
-
-
-def remove(apps, schema_editor) -> None:
-    run(schema_editor, PG_REMOVE if schema_editor.connection.vendor == "postgresql" else SQLITE_REMOVE)
-
-
-def run(schema_editor, sql) -> None:
-    for statement in [sql] if isinstance(sql, str) else sql:
-        schema_editor.execute(statement, params=None)  # '%' of plpgsql RAISE is not a placeholder
+install = vendor_sql(postgresql=PG_INSTALL, sqlite=SQLITE_INSTALL)
+remove = vendor_sql(postgresql=PG_REMOVE, sqlite=SQLITE_REMOVE)

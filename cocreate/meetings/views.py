@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 from cocreate.core.auth import staff_required
 from cocreate.core.errors import DomainError
 from cocreate.core.qr import shared_qr_svg
-from cocreate.needs import services as needs_services
 from cocreate.needs.forms import RecordForm
 from cocreate.needs.models import Need
+from cocreate.needs.views import ask_sms_consent
 from cocreate.orgs.models import Kind, Person
 from cocreate.orgs.permissions import has_perm, node_for, scope_roots
 
@@ -274,14 +274,9 @@ def raise_need(request, meeting_id: int):
 
 def _after_need(request, meeting: Meeting, need: Need):
     """SMS consent: the code goes out now and the resident reads it back; a slip: done."""
-    if need.consent_method == Need.ConsentMethod.SMS:
-        try:
-            needs_services.need_consent_request(actor=request.user, need=need)
-        except DomainError as refused:
-            messages.error(request, refused.message)
-        else:
-            messages.success(request, _("Recorded. A code was sent to the resident's phone."))
-        return redirect("needs_staff:consent", need_id=need.pk)
+    response = ask_sms_consent(request, need)
+    if response is not None:
+        return response
     messages.success(request, _("The need is recorded with this meeting as its source."))
     return _back(meeting, "needs")
 

@@ -212,16 +212,25 @@ def _raise_for(user, form: RecordForm, *, channel: str | None = None, visit=None
         channel=channel, consent_method=data["consent_method"], consent_slip=data["consent_slip"], visit=visit)
 
 
+def ask_sms_consent(request, need: Need):
+    """A need recorded for a resident with SMS consent: send the code now and open the page
+    where the resident's answer is typed in. None for a signed slip (nothing more to ask).
+    Shared with the other pages that record needs (a meeting's)."""
+    if need.consent_method != Need.ConsentMethod.SMS:
+        return None
+    try:
+        services.need_consent_request(actor=request.user, need=need)
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Recorded. A code was sent to the resident's phone."))
+    return redirect("needs_staff:consent", need_id=need.pk)
+
+
 def _after_raise_for(request, need: Need):
-    """SMS consent: send the code now and ask for it; a slip: done."""
-    if need.consent_method == Need.ConsentMethod.SMS:
-        try:
-            services.need_consent_request(actor=request.user, need=need)
-        except DomainError as refused:
-            messages.error(request, refused.message)
-        else:
-            messages.success(request, _("Recorded. A code was sent to the resident's phone."))
-        return redirect("needs_staff:consent", need_id=need.pk)
+    response = ask_sms_consent(request, need)
+    if response is not None:
+        return response
     messages.success(request, _("Recorded for the resident, with the photo of the signed slip."))
     return _back_after_recording(request.user, need)
 
