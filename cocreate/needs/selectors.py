@@ -139,11 +139,15 @@ def household_supports(*, household_id: int | None, need_ids: list[int]) -> set[
                .values_list("need_id", flat=True))
 
 
-def my_needs(*, person) -> list[Need]:
+def my_needs(*, person, limit: int = 50) -> list[Need]:
+    """The needs the household raised or supports, newest first. Two indexed look-ups: an OR
+    across the join to a million supports made PostgreSQL scan them all (make bench)."""
     if person is None or person.household_id is None:
         return []
-    return list(Need.objects.filter(Q(household_id=person.household_id) | Q(supports__household_id=person.household_id))
-                .distinct().select_related("category").order_by("-id")[:50])
+    supported = list(Support.objects.filter(household_id=person.household_id).order_by("-need_id")
+                     .values_list("need_id", flat=True)[:limit])
+    return list(Need.objects.filter(Q(household_id=person.household_id) | Q(pk__in=supported))
+                .select_related("category").order_by("-id")[:limit])
 
 
 @dataclass
