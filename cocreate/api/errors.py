@@ -32,6 +32,14 @@ def error_code(exc: DomainError) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
 
 
+def require_valid(form) -> dict:
+    """The step every write endpoint takes: the page's form must be valid, or the answer is a
+    400 with its errors. Returns the cleaned data."""
+    if not form.is_valid():
+        raise form_error(form)
+    return form.cleaned_data
+
+
 def form_error(form) -> DomainError:
     """A Django form's errors as one DomainError (400), its messages joined."""
     messages = [str(m) for errors in form.errors.values() for m in errors]

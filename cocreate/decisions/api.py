@@ -20,7 +20,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from cocreate.api.auth import require_staff
-from cocreate.api.errors import form_error
+from cocreate.api.errors import require_valid
 from cocreate.api.idempotency import idempotent
 from cocreate.api.schemas import cursor_text, form_data, parse_cursor, responses
 from cocreate.core.errors import DomainError
@@ -455,8 +455,7 @@ def staff_ballot_create(request, topic_id: int, payload: BallotIn):
     data = form_data(payload)
     data["node"] = data["node"] or str(topic.node_id)  # the page's initial value
     form = BallotForm(data, topic=topic)
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     made = services.ballot_create(actor=request.user, topic=topic, **form.service_kwargs())
     return Status(201, _staff_ballot(request, made.pk))
 
@@ -493,8 +492,7 @@ def staff_ballot_close(request, ballot_id: int):
 @idempotent
 def staff_ballot_publish(request, ballot_id: int, payload: PublishIn):
     form = PublishForm(form_data(payload))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     return _move(request, ballot_id, services.ballot_publish, note=form.cleaned_data["note"])
 
 
@@ -528,8 +526,7 @@ def staff_owners(request, ballot_id: int, payload: OwnersIn):
     if ballot.eligibility != Ballot.Eligibility.OWNERS:
         raise DomainError(_("This ballot's voters are not an owners' roll."), code="not_owners_ballot")
     form = OwnersForm(form_data(payload))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     done = services.owners_import(actor=request.user, node=ballot.node, text=form.cleaned_data["lines"])
     _rows, count, area = selectors.owner_roll(node=ballot.node)
     return {**done, "owners": count, "area_m2": area}
@@ -555,8 +552,7 @@ def staff_paper(request, ballot_id: int, payload: Form[PaperIn], sheet_photo: Fi
     ballot = selectors.staff_ballot(request.user, ballot_id, MANAGE)
     roster, _already, _eligible = selectors.paper_roster(ballot)
     form = PaperTallyForm(request.POST, request.FILES, ballot=ballot, roster=roster)
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     data = form.cleaned_data
     services.paper_tally_record(
         actor=request.user, ballot=ballot, method=data["method"], held_at=data["held_at"], counts=form.counts(),
@@ -605,8 +601,7 @@ def staff_procedure_start(request, topic_id: int, payload: ProcedureIn):
     require_staff(request)
     topic = selectors.staff_topic(request.user, topic_id)
     form = ProcedureForm(form_data(payload))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     made = services.procedure_start(actor=request.user, topic=topic, **form.cleaned_data)
     return Status(201, _procedure(request, selectors.staff_procedure(request.user, made.pk)))
 
@@ -623,8 +618,7 @@ def staff_stage(request, procedure_id: int, payload: StageIn):
     # A finished procedure or a skipped stage is refused by the service, with the page's message.
     stage = payload.stage or selectors.upcoming_stage(procedure) or ""
     form = StageForm(form_data(payload), procedure=procedure, stage=stage)
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     data = form.cleaned_data
     services.procedure_record_stage(actor=request.user, procedure=procedure, stage=stage, **{
         k: data.get(k) for k in ("held_on", "body", "meeting", "ballot", "expected", "present", "approving",

@@ -18,7 +18,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from cocreate.api.auth import require_staff
-from cocreate.api.errors import form_error
+from cocreate.api.errors import require_valid
 from cocreate.api.idempotency import idempotent
 from cocreate.api.schemas import form_data, responses
 from cocreate.orgs.models import Person
@@ -414,8 +414,7 @@ def post_add(request, topic_id: int, payload: PostIn):
     me = selectors.resident(request.user)
     the_topic = selectors.resident_topic(me, topic_id)
     form = PostForm(form_data(payload))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     parent = selectors.reply_parent(the_topic, form.cleaned_data["parent"]) if form.cleaned_data["parent"] else None
     post = services.post_add(actor=request.user, topic=the_topic, body=form.cleaned_data["body"], parent=parent)
     return Status(201, _post(Post.objects.select_related("person", "author").get(pk=post.pk), set()))
@@ -429,8 +428,7 @@ def post_report(request, post_id: int, payload: ReasonIn):
     me = selectors.resident(request.user)
     the_post = selectors.resident_post(me, post_id)
     form = ReasonForm(form_data(payload))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     services.post_report(actor=request.user, post=the_post, reason=form.cleaned_data["reason"])
     return Status(201, _post(Post.objects.select_related("person", "author").get(pk=the_post.pk), {the_post.pk}))
 
@@ -447,8 +445,7 @@ def option_propose(request, topic_id: int, payload: OptionIn):
     me = selectors.resident(request.user)
     the_topic = selectors.resident_topic(me, topic_id)
     form = OptionForm(form_data(payload))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     option = services.option_propose(actor=request.user, topic=the_topic, **form.proposal())
     return Status(201, _fresh_option(request, me, option.pk))
 
@@ -520,8 +517,7 @@ def meeting_need(request, meeting_id: int, payload: MeetingNeedIn):
     me = selectors.resident(request.user)
     the_meeting = selectors.invited_meeting(me, meeting_id)
     form = MeetingNeedForm(form_data(payload))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     need = services.meeting_need_raise(actor=request.user, meeting=the_meeting, person=me.person,
                                        text=form.cleaned_data["text"], category=form.cleaned_data["category"])
     return Status(201, {**_need_ref(need), "meeting": the_meeting.pk})
@@ -564,8 +560,7 @@ def staff_topic_create(request, node_id: int, payload: TopicIn):
         payload.node = node.pk
     form = TopicForm(form_data(payload), nodes=selectors.areas(node),
                      needs=selectors.topic_need_candidates(community=community))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     data = form.cleaned_data
     if not has_perm(request.user, "meetings.manage_topic", data["node"]):
         raise Http404
@@ -582,8 +577,7 @@ def staff_topic_link(request, topic_id: int, payload: LinkNeedsIn):
     require_staff(request)
     the_topic = selectors.staff_topic(request.user, topic_id, "meetings.manage_topic")
     form = LinkNeedsForm(form_data(payload), needs=selectors.linkable_needs(topic=the_topic))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     services.topic_link_needs(actor=request.user, topic=the_topic, needs=list(form.cleaned_data["needs"]))
     return _staff_topic(request.user, the_topic.pk)
 
@@ -595,8 +589,7 @@ def staff_post_hide(request, post_id: int, payload: ReasonIn):
     require_staff(request)
     the_post = selectors.moderated_post(request.user, post_id)
     form = ReasonForm(form_data(payload))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     services.post_hide(actor=request.user, post=the_post, reason=form.cleaned_data["reason"])
     return _post(Post.objects.select_related("person", "author").get(pk=the_post.pk), set())
 
@@ -648,8 +641,7 @@ def staff_meeting_create(request, node_id: int, payload: MeetingIn):
              "ends_at": _local(payload.ends_at), "other_items": "\n".join(payload.other_items)}
     form = MeetingForm(data, nodes=selectors.areas(node), households=selectors.invitable_households(node),
                        topics=selectors.open_topics(community=community))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     cleaned = form.cleaned_data
     if not has_perm(request.user, "meetings.run_meeting", cleaned["node"]):
         raise Http404
@@ -684,8 +676,7 @@ def staff_meeting_status(request, meeting_id: int, payload: StatusIn):
     require_staff(request)
     the_meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
     form = MeetingStatusForm(form_data(payload))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     services.meeting_set_status(actor=request.user, meeting=the_meeting, status=form.cleaned_data["status"],
                                 reason=form.cleaned_data["reason"])
     return _fresh_meeting(request, the_meeting.pk)
@@ -700,8 +691,7 @@ def staff_checkin(request, meeting_id: int, payload: HostCheckinIn):
     require_staff(request)
     the_meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
     form = HostCheckinForm(form_data(payload))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     person = Person.objects.filter(pk=form.cleaned_data["person"]).first()
     if person is None:
         raise Http404
@@ -718,8 +708,7 @@ def staff_tally(request, item_id: int, payload: TallyIn):
     require_staff(request)
     item = selectors.staff_agenda_item(request.user, item_id)
     form = TallyForm(form_data(payload))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     return _agenda_item(services.tally_record(actor=request.user, item=item, **form.cleaned_data))
 
 
@@ -730,8 +719,7 @@ def staff_minutes(request, meeting_id: int, payload: MinutesIn):
     require_staff(request)
     the_meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
     form = MinutesForm(form_data(payload))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     services.minutes_record(actor=request.user, meeting=the_meeting, minutes=form.cleaned_data["minutes"])
     return _fresh_meeting(request, the_meeting.pk)
 
@@ -744,8 +732,7 @@ def staff_task_add(request, meeting_id: int, payload: TaskIn):
     require_staff(request)
     the_meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
     form = TaskForm(form_data(payload, prefix="task"), owners=selectors.task_owners(meeting=the_meeting))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     task = services.task_add(actor=request.user, meeting=the_meeting, **form.cleaned_data)
     return Status(201, _task(FollowUpTask.objects.select_related("owner").get(pk=task.pk)))
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
 from cocreate.api.auth import require_staff
-from cocreate.api.errors import form_error
+from cocreate.api.errors import require_valid
 from cocreate.api.idempotency import idempotent
 from cocreate.api.schemas import DetailOut, cursor_text, form_data, parse_cursor, responses
 from cocreate.core.errors import DomainError
@@ -246,8 +246,7 @@ def _resident_detail(me, need: Need) -> dict:
 def create(request, payload: NeedIn):
     me = _resident(request.user)
     form = NeedForm(form_data(payload), community=_my_community(me))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     data = form.cleaned_data
     need = services.need_raise(actor=request.user, person=me.person, text=data["text"], category=data["category"],
                                place=data["place"], node=data["node"], latitude=data["latitude"],
@@ -346,8 +345,7 @@ def triage(request, need_id: int, payload: TriageIn):
     if payload.scope is None:
         data["scope"] = need.scope  # as the page, which posts the current classification
     form = staff_pages._triage_form(need, data)
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     cleaned = form.cleaned_data
     services.need_transition(actor=request.user, need=need, status=cleaned["status"], note=cleaned["note"],
                              assigned_node=cleaned["assigned_node"], assigned_to=cleaned["assigned_to"],
@@ -365,8 +363,7 @@ def merge(request, need_id: int, payload: MergeIn):
     if not need.is_open:
         raise Http404
     form = MergeForm({"target": payload.target}, candidates=_merge_candidates(request.user, need))
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     target = services.need_merge(actor=request.user, source=need, target=form.cleaned_data["target"])
     return _fresh(request.user, target.pk)
 
@@ -381,8 +378,7 @@ def record(request, household_id: int, payload: RecordIn):
     household = staff_pages._household_for(request.user, household_id)
     form = RecordForm(form_data(payload), community=services.community_of(household.node),
                       members=household.members.all())
-    if not form.is_valid():
-        raise form_error(form)
+    require_valid(form)
     need = staff_pages._raise_for(request.user, form)
     try:
         services.need_consent_request(actor=request.user, need=need)
