@@ -42,7 +42,8 @@ from cocreate.orgs.models import Household, Person, Role, RoleGrant
 pytestmark = pytest.mark.django_db
 
 APP_MATRICES = ("cocreate.meetings.tests.url_matrix", "cocreate.decisions.tests.url_matrix",
-                "cocreate.api.tests.url_matrix")
+                "cocreate.projects.tests.url_matrix", "cocreate.funds.tests.url_matrix",
+                "cocreate.partners.tests.url_matrix", "cocreate.api.tests.url_matrix")
 
 
 def _app_matrices() -> list:

@@ -17,6 +17,9 @@ ROUTERS = [
     ("/", "cocreate.needs.api.router", "needs"),
     ("/", "cocreate.meetings.api.router", "meetings"),
     ("/", "cocreate.decisions.api.router", "decisions"),
+    ("/", "cocreate.projects.api.router", "projects"),
+    ("/", "cocreate.funds.api.router", "funds"),
+    ("/", "cocreate.partners.api.router", "partners"),
 ]
 
 

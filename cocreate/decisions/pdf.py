@@ -4,47 +4,16 @@ page. Only aggregate figures: no voter appears on it."""
 
 import io
 
-import qrcode
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from cocreate.core.pdf import LINE, MARGIN, qr_image, wrap
+from cocreate.core.pdf import font as cid_font
+
 from .selectors import Result
-
-FONT = "STSong-Light"
-MARGIN = 20 * mm
-LINE = 7 * mm
-
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
-
-
-def _qr(url: str) -> ImageReader:
-    image = qrcode.make(url, box_size=6, border=2)
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    out.seek(0)
-    return ImageReader(out)
-
-
-def _wrap(text: str, width: float, size: int) -> list[str]:
-    """Break Chinese (or mixed) text by character width; pdfmetrics measures each glyph."""
-    lines, current = [], ""
-    for char in text:
-        if char == "\n" or pdfmetrics.stringWidth(current + char, FONT, size) > width:
-            lines.append(current)
-            current = "" if char == "\n" else char
-        else:
-            current += char
-    return [*lines, current] if current else lines
 
 
 def _rows(result: Result) -> list[str]:
@@ -74,7 +43,7 @@ def _verdict_line(result: Result) -> str:
 def notice_pdf(result: Result, *, public_url: str) -> bytes:
     """One A4 page: title, topic, dates, turnout, per-choice counts, outcome, note, QR code."""
     ballot = result.ballot
-    font = _font()
+    font = cid_font()
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4, pageCompression=1)
     canvas.setTitle(f"{ballot.title} — {_('Result notice')}")
@@ -84,7 +53,7 @@ def notice_pdf(result: Result, *, public_url: str) -> bytes:
     canvas.drawCentredString(width / 2, y, _("Result notice (公示)"))
     y -= 12 * mm
     canvas.setFont(font, 16)
-    for line in _wrap(ballot.title, width - 2 * MARGIN, 16):
+    for line in wrap(ballot.title, width - 2 * MARGIN, 16):
         canvas.drawCentredString(width / 2, y, line)
         y -= 9 * mm
     canvas.setFont(font, 12)
@@ -103,7 +72,7 @@ def notice_pdf(result: Result, *, public_url: str) -> bytes:
         facts.append(_("Area: %(voted)s of %(total)s m² took part") % {"voted": result.voted_area or 0,
                                                                        "total": result.eligible_area})
     for fact in facts:
-        for line in _wrap(fact, width - 2 * MARGIN, 12):
+        for line in wrap(fact, width - 2 * MARGIN, 12):
             canvas.drawString(MARGIN, y, line)
             y -= LINE
     y -= 3 * mm
@@ -112,7 +81,7 @@ def notice_pdf(result: Result, *, public_url: str) -> bytes:
     y -= LINE + 1 * mm
     canvas.setFont(font, 12)
     for row in _rows(result):
-        for line in _wrap(row, width - 2 * MARGIN - 5 * mm, 12):
+        for line in wrap(row, width - 2 * MARGIN - 5 * mm, 12):
             canvas.drawString(MARGIN + 5 * mm, y, line)
             y -= LINE
     y -= 3 * mm
@@ -120,11 +89,11 @@ def notice_pdf(result: Result, *, public_url: str) -> bytes:
     canvas.drawString(MARGIN, y, _verdict_line(result))
     y -= LINE + 3 * mm
     canvas.setFont(font, 12)
-    for line in _wrap(ballot.public_note, width - 2 * MARGIN, 12)[:12]:
+    for line in wrap(ballot.public_note, width - 2 * MARGIN, 12)[:12]:
         canvas.drawString(MARGIN, y, line)
         y -= LINE
     size = 40 * mm
-    canvas.drawImage(_qr(public_url), width - MARGIN - size, MARGIN + 8 * mm, size, size)
+    canvas.drawImage(qr_image(public_url), width - MARGIN - size, MARGIN + 8 * mm, size, size)
     canvas.setFont(font, 10)
     canvas.drawRightString(width - MARGIN, MARGIN + 3 * mm, _("Scan to see the result online"))
     published = local(ballot.published_at).strftime("%Y-%m-%d") if ballot.published_at else ""

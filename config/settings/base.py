@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "cocreate.needs",
     "cocreate.meetings",
     "cocreate.decisions",
+    "cocreate.projects",
+    "cocreate.funds",
+    "cocreate.partners",
     "cocreate.api",
 ]
 

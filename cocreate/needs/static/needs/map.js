@@ -37,6 +37,7 @@
   function showWithPlace(wrap, state) {
     // The picker is shown only while "a point on the map" is the chosen place.
     var radios = document.querySelectorAll("input[name='place']");
+    if (!radios.length) { return; }  // a form without a choice of place (a project's) always shows it
     function sync() {
       var point = document.querySelector("input[name='place'][value='point']");
       wrap.hidden = !(point && point.checked);
