@@ -7,6 +7,8 @@ import pytest
 
 from cocreate.core.testing import STAFF_PASSWORD, sign_in
 
+pytest_plugins = ["cocreate.api.testing"]  # the `api` and `token` fixtures of the API tests
+
 
 @dataclass
 class Tree:

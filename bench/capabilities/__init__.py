@@ -20,13 +20,10 @@ Modules run in MODULES order, so a later capability can build on the earlier one
 import importlib
 from dataclasses import asdict, dataclass
 
-MODULES = ["orgs", "needs", "meetings", "ballots"]
+MODULES = ["orgs", "needs", "meetings", "ballots", "projects", "api"]
 
 # Scenarios of capabilities that do not exist yet; reported as "not yet available".
-PLANNED: dict[str, list[str]] = {
-    "projects": ["record a contribution", "trace page (需求→会议→投票→项目)"],
-    "api": ["API lists"],
-}
+PLANNED: dict[str, list[str]] = {}
 
 
 @dataclass(frozen=True)

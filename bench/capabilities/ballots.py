@@ -55,6 +55,9 @@ def generate(scale) -> dict:
 def _wipe(root) -> None:
     from django.db import connection
 
+    from bench.capabilities.projects import wipe_dependents
+
+    wipe_dependents(root)  # projects refer to these rows
     like = [root.path + "%"]
     with connection.cursor() as cursor:
         cursor.execute("UPDATE decisions_ballot SET frozen_at = NULL WHERE path LIKE %s", like)  # unfreeze first

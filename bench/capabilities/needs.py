@@ -67,6 +67,9 @@ def generate(scale) -> dict:
 def _wipe(root) -> None:
     from django.db import connection
 
+    from bench.capabilities.projects import wipe_dependents
+
+    wipe_dependents(root)  # projects refer to these rows
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM needs_support s USING needs_need n WHERE s.need_id = n.id AND n.path LIKE %s",
                        [root.path + "%"])

@@ -22,6 +22,7 @@ VIEW_COMMUNITY = ("cadre", "street_official", "county_official", "platform_admin
 VIEW_NEIGHBOUR = ("neighbour_cadre", "street_official", "county_official", "platform_admin")
 MANAGE_GRID = ("grid_worker", "cadre", "platform_admin")
 MANAGE_NEIGHBOUR_GRID = ("neighbour_grid_worker", "neighbour_cadre", "platform_admin")
+IN_GRID = ("grid_worker", *VIEW_COMMUNITY)
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,10 @@ def api_staff(*allowed: str, ok=200, others=404) -> dict:
 def api_signed_in(outcome=200, **overrides) -> dict:
     """A resident endpoint: anonymous → 401; every signed-in role gets `outcome` unless overridden."""
     return {ANONYMOUS: UNAUTHENTICATED, **dict.fromkeys(ROLES[1:], outcome), **overrides}
+
+
+# Resident pages: what nobody but the signed-in resident of the place may open (the 联户长's
+# account lives in the fixture household, so it may too), what nobody may, and POST-only ones.
+NOBODY = {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 404)}
+OWN_COMMUNITY = {**NOBODY, RESIDENT: 200, "link_head": 200}
+POST_ONLY = {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 405)}

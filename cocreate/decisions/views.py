@@ -13,7 +13,8 @@ from cocreate.core.auth import staff_required
 from cocreate.core.errors import DomainError
 from cocreate.meetings.models import Topic
 from cocreate.needs.views import image_response
-from cocreate.orgs.permissions import has_perm, node_for, scope_roots
+from cocreate.orgs.console import refused_page, section_start
+from cocreate.orgs.permissions import has_perm, node_for
 
 from . import pdf, selectors, services
 from .forms import BallotForm, OwnersForm, PaperTallyForm, ProcedureForm, PublishForm, StageForm
@@ -22,19 +23,11 @@ from .models import Ballot, ProcedureStage
 VIEW, MANAGE = selectors.VIEW, selectors.MANAGE
 
 
-def _refused(request, refused: DomainError, template: str, context: dict):
-    context["error"] = refused.message
-    return render(request, template, context, status=refused.status)
-
-
 # --- lists -------------------------------------------------------------------------------------
 
 @staff_required
 def index(request):
-    roots = scope_roots(request.user, VIEW)
-    if len(roots) == 1:
-        return redirect("decisions_staff:list", node_id=roots[0].pk)
-    return render(request, "decisions/staff_index.html", {"roots": roots})
+    return section_start(request, action=VIEW, list_url="decisions_staff:list", template="decisions/staff_index.html")
 
 
 @staff_required
@@ -61,7 +54,7 @@ def ballot_create(request, topic_id: int):
         try:
             ballot = services.ballot_create(actor=request.user, topic=topic, **form.service_kwargs())
         except DomainError as refused:
-            return _refused(request, refused, "decisions/staff_ballot_form.html", context)
+            return refused_page(request, refused, "decisions/staff_ballot_form.html", context)
         messages.success(request, _("Ballot created. Check it, then open it."))
         return redirect("decisions_staff:ballot", ballot_id=ballot.pk)
     return render(request, "decisions/staff_ballot_form.html", context, status=400 if form.errors else 200)
@@ -111,7 +104,7 @@ def ballot_publish(request, ballot_id: int):
         try:
             services.ballot_publish(actor=request.user, ballot=ballot, note=form.cleaned_data["note"])
         except DomainError as refused:
-            return _refused(request, refused, "decisions/staff_publish.html", context)
+            return refused_page(request, refused, "decisions/staff_publish.html", context)
         messages.success(request, _("The result is published."))
         return redirect("decisions_staff:ballot", ballot_id=ballot.pk)
     return render(request, "decisions/staff_publish.html", context)
@@ -146,7 +139,7 @@ def paper_tally(request, ballot_id: int):
                 sheet_photo=data["sheet_photo"], signatory_one=data["signatory_one"],
                 signatory_two=data["signatory_two"])
         except DomainError as refused:
-            return _refused(request, refused, "decisions/staff_paper.html", context)
+            return refused_page(request, refused, "decisions/staff_paper.html", context)
         messages.success(request, _("The tally is recorded."))
         return redirect("decisions_staff:ballot", ballot_id=ballot.pk)
     return render(request, "decisions/staff_paper.html", context, status=400 if form.errors else 200)
@@ -196,7 +189,7 @@ def procedure_start(request, topic_id: int):
         try:
             procedure = services.procedure_start(actor=request.user, topic=topic, **form.cleaned_data)
         except DomainError as refused:
-            return _refused(request, refused, "decisions/staff_procedure_form.html", context)
+            return refused_page(request, refused, "decisions/staff_procedure_form.html", context)
         return redirect("decisions_staff:procedure", procedure_id=procedure.pk)
     return render(request, "decisions/staff_procedure_form.html", context)
 
@@ -227,7 +220,7 @@ def procedure_detail(request, procedure_id: int):
                     resolution_body=data.get("resolution_body") or "", minutes_ref=data.get("minutes_ref") or "",
                     content=data.get("content") or "")
             except DomainError as refused:
-                return _refused(request, refused, "decisions/staff_procedure.html", context)
+                return refused_page(request, refused, "decisions/staff_procedure.html", context)
             messages.success(request, _("The stage is recorded."))
             return redirect("decisions_staff:procedure", procedure_id=procedure.pk)
         return render(request, "decisions/staff_procedure.html", context, status=400)

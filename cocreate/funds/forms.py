@@ -35,7 +35,7 @@ class PoolForm(forms.Form):
     year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
     budget_yuan = yuan_field(_("budget (yuan)"))
     rate_percent = forms.DecimalField(
-        label=_("award rate (% of the eligible self-raised value)"), min_value=Decimal("0.1"),
+        label=_("award rate, in percent of the eligible self-raised value"), min_value=Decimal("0.1"),
         max_value=Decimal("1000"), max_digits=5, decimal_places=1, initial=100,
         help_text=_("100 means one yuan of award for each yuan residents raised (1:1)."))
     counted_kinds = forms.MultipleChoiceField(label=_("contribution kinds that count"),
@@ -43,7 +43,7 @@ class PoolForm(forms.Form):
                                               initial=["cash", "labour", "materials"])
     labour_day_yuan = yuan_field(_("value of one person-day (yuan)"), required=False,
                                  help_text=_("Leave empty to use the county's valuation table."))
-    min_share_percent = forms.DecimalField(label=_("minimum self-raised share (% of the project budget)"),
+    min_share_percent = forms.DecimalField(label=_("minimum self-raised share, in percent of the project budget"),
                                            min_value=Decimal(0), max_value=Decimal(100), max_digits=4,
                                            decimal_places=1, initial=0)
     cap_project_yuan = yuan_field(_("cap per project (yuan)"), required=False,

@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from cocreate.core.auth import staff_required
 from cocreate.core.errors import DomainError
+from cocreate.orgs.console import refused_page, section_start
 from cocreate.orgs.models import Kind
-from cocreate.orgs.permissions import has_perm, node_for, scope_paths, scope_roots
+from cocreate.orgs.permissions import has_perm, node_for, scope_paths
 
 from . import selectors, services, wording
 from .forms import ApplicationForm, DisbursementForm, PoolForm, ResubmitForm, ReviewForm, yuan_to_fen
@@ -19,17 +20,9 @@ from .models import Allocation, Application, Pool
 from .selectors import ALLOCATE, MANAGE_POOL, PREPARE, VIEW
 
 
-def _refused(request, refused: DomainError, template: str, context: dict):
-    context["error"] = refused.message
-    return render(request, template, context, status=refused.status)
-
-
 @staff_required
 def index(request):
-    roots = scope_roots(request.user, VIEW)
-    if len(roots) == 1:
-        return redirect("funds_staff:list", node_id=roots[0].pk)
-    return render(request, "funds/staff_index.html", {"roots": roots})
+    return section_start(request, action=VIEW, list_url="funds_staff:list", template="funds/staff_index.html")
 
 
 @staff_required
@@ -52,7 +45,7 @@ def pool_create(request, node_id: int):
         try:
             pool = services.pool_create(actor=request.user, node=node, **form.service_kwargs())
         except DomainError as refused:
-            return _refused(request, refused, "funds/staff_pool_form.html", context)
+            return refused_page(request, refused, "funds/staff_pool_form.html", context)
         messages.success(request, _("The fund is created as a draft. Check its rules, then open it."))
         return redirect("funds_staff:pool", pool_id=pool.pk)
     return render(request, "funds/staff_pool_form.html", context, status=400 if form.errors else 200)
@@ -115,7 +108,7 @@ def application_create(request, pool_id: int):
             app = services.application_create(actor=request.user, pool=pool, project=d["project"],
                                               requested_fen=yuan_to_fen(d["requested_yuan"]), note=d["note"])
         except DomainError as refused:
-            return _refused(request, refused, "funds/staff_application_form.html", context)
+            return refused_page(request, refused, "funds/staff_application_form.html", context)
         messages.success(request, _("The application is saved as a draft. Check the working, then submit it."))
         return redirect("funds_staff:application", application_id=app.pk)
     return render(request, "funds/staff_application_form.html", context, status=400 if form.errors else 200)
@@ -181,7 +174,7 @@ def application_review(request, application_id: int):
                                     comment=d["comment"], score=d["score"])
     except DomainError as refused:
         context["review_form"] = form
-        return _refused(request, refused, "funds/staff_application.html", context)
+        return refused_page(request, refused, "funds/staff_application.html", context)
     messages.success(request, _("The review is recorded."))
     return redirect("funds_staff:application", application_id=app.pk)
 
@@ -242,7 +235,7 @@ def disbursement_create(request, application_id: int):
         try:
             services.disbursement_record(actor=request.user, application=app, **form.service_kwargs())
         except DomainError as refused:
-            return _refused(request, refused, "funds/staff_disbursement.html", context)
+            return refused_page(request, refused, "funds/staff_disbursement.html", context)
         messages.success(request, _("The payment is recorded."))
         return redirect("funds_staff:application", application_id=app.pk)
     return render(request, "funds/staff_disbursement.html", context, status=400 if form.errors else 200)

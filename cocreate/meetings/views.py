@@ -17,8 +17,9 @@ from cocreate.core.qr import shared_qr_svg
 from cocreate.needs.forms import RecordForm
 from cocreate.needs.models import Need
 from cocreate.needs.views import ask_sms_consent
+from cocreate.orgs.console import section_start
 from cocreate.orgs.models import Kind, Person
-from cocreate.orgs.permissions import has_perm, node_for, scope_roots
+from cocreate.orgs.permissions import has_perm, node_for
 
 from . import selectors, services
 from .forms import (
@@ -41,10 +42,8 @@ from .resident_views import ics_response
 
 @staff_required
 def index(request):
-    roots = scope_roots(request.user, "meetings.view")
-    if len(roots) == 1:
-        return redirect("meetings_staff:list", node_id=roots[0].pk)
-    return render(request, "meetings/staff_index.html", {"roots": roots})
+    return section_start(request, action="meetings.view", list_url="meetings_staff:list",
+                         template="meetings/staff_index.html")
 
 
 @staff_required

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 from cocreate.core.auth import staff_required
 from cocreate.core.errors import DomainError
 from cocreate.needs.views import image_response
+from cocreate.orgs.console import section_start
 from cocreate.orgs.models import Kind
-from cocreate.orgs.permissions import has_perm, node_for, scope_roots
+from cocreate.orgs.permissions import has_perm, node_for
 
 from . import selectors, services
 from .forms import DispatchForm, ItemForm, OfferForm, PairingForm, ProxyOrderForm, ReasonForm
@@ -33,10 +34,7 @@ def _nav(request, node) -> dict:
 
 @staff_required
 def index(request):
-    roots = scope_roots(request.user, VIEW)
-    if len(roots) == 1:
-        return redirect("partners_staff:orders", node_id=roots[0].pk)
-    return render(request, "partners/staff_index.html", {"roots": roots})
+    return section_start(request, action=VIEW, list_url="partners_staff:orders", template="partners/staff_index.html")
 
 
 # --- orders --------------------------------------------------------------------------------------

@@ -44,8 +44,10 @@ class ProjectForm(forms.Form):
         self.fields["ballot"].queryset = Ballot.objects.filter(topic__community=community,
                                                                status=Ballot.Status.PUBLISHED).order_by("-id")
         self.fields["option"].queryset = Option.objects.filter(topic__community=community).order_by("-id")
-        self.fields["needs"].queryset = Need.objects.filter(community=community).exclude(
-            status__in=[Need.Status.DECLINED, Need.Status.MERGED]).order_by("-support_count", "-id")[:100]
+        # The 100 most supported open needs; a sliced queryset cannot validate the choices made.
+        top = (Need.objects.filter(community=community).exclude(status__in=[Need.Status.DECLINED, Need.Status.MERGED])
+               .order_by("-support_count", "-id").values_list("pk", flat=True)[:100])
+        self.fields["needs"].queryset = Need.objects.filter(pk__in=list(top)).order_by("-support_count", "-id")
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -14,7 +14,17 @@ from cocreate.core.masking import mask_name
 from cocreate.orgs.models import OrgUnit
 from cocreate.orgs.permissions import has_perm, node_for, scope_paths
 
-from .models import Contribution, ContributionKind, FundingSource, Project, Valuation
+from .models import (
+    BudgetLine,
+    Contribution,
+    ContributionKind,
+    FundingSource,
+    Milestone,
+    Pledge,
+    Project,
+    ProjectTask,
+    Valuation,
+)
 
 VIEW = "projects.view"
 MANAGE = "projects.manage"
@@ -208,7 +218,7 @@ class Trace:
 
     project: Project
     needs: list = field(default_factory=list)
-    meetings: list = field(default_factory=list)
+    meetings: list = field(default_factory=list)  # (meeting, agenda item, whether its tally is shown)
     ballot: object = None
     result: object = None
     procedures: list = field(default_factory=list)
@@ -227,12 +237,16 @@ def trace(project: Project) -> Trace:
     if project.topic_id:
         need_q |= Q(topics=project.topic_id)
     result = Trace(project=project)
-    result.needs = list(Need.objects.filter(need_q).distinct().order_by("-support_count", "id")[:50])
+    # A need about one household (个性) is nobody else's business, even on the trace.
+    result.needs = list(Need.objects.filter(need_q).exclude(scope=Need.Scope.INDIVIDUAL).distinct()
+                        .order_by("-support_count", "id")[:50])
     if project.topic_id:
         items = (AgendaItem.objects.filter(topic_id=project.topic_id)
                  .exclude(meeting__status=Meeting.Status.CANCELLED)
                  .select_related("meeting").order_by("meeting__starts_at"))
-        result.meetings = [(item.meeting, item) for item in items]
+        # A show of hands is shown once its meeting is closed (frozen), as everywhere for residents.
+        result.meetings = [(item.meeting, item, item.meeting.status == Meeting.Status.CLOSED
+                            and item.tally_recorded_at is not None) for item in items]
         result.procedures = procedures_of(topic=project.topic)
     ballot = project.ballot
     if ballot is None and project.topic_id:
@@ -275,13 +289,97 @@ PAGE_SIZE = 20
 
 def project_list(*, node: OrgUnit, before: int | None = None, size: int = PAGE_SIZE):
     """A page of projects in a subtree, newest first, keyset on id; and the next cursor."""
-    rows = projects_in(node)
+    return _keyset(projects_in(node), before, size)
+
+
+def community_projects(community: OrgUnit) -> list[Project]:
+    return list(Project.objects.filter(community=community).exclude(status=Project.Status.CANCELLED)
+                .select_related("node").order_by("-id")[:100])
+
+
+# --- what hangs off a project: scope look-ups and keyset pages (pages and API) ------------------
+
+CONTRIBUTOR_RELATED = ("household", "person", "unit", "material")
+
+
+def _staff_child(model, user, pk: int, action: str):
+    """One query: the row with its project (and contributor), then the same test as
+    `selectors.staff_project`."""
+    row = (model.objects.select_related("project__community", "project__node", *_related(model))
+           .filter(pk=pk).first())
+    if row is None or not has_perm(user, action, row.project.node):
+        raise Http404
+    return row
+
+
+def _related(model) -> tuple[str, ...]:
+    return CONTRIBUTOR_RELATED if model in (Pledge, Contribution) else ()
+
+
+def staff_pledge(user, pledge_id: int, action: str = VIEW) -> Pledge:
+    return _staff_child(Pledge, user, pledge_id, action)
+
+
+def staff_entry(user, entry_id: int, action: str = VIEW) -> Contribution:
+    return _staff_child(Contribution, user, entry_id, action)
+
+
+def staff_budget_line(user, line_id: int, action: str = VIEW) -> BudgetLine:
+    return _staff_child(BudgetLine, user, line_id, action)
+
+
+def staff_source(user, source_id: int, action: str = VIEW) -> FundingSource:
+    return _staff_child(FundingSource, user, source_id, action)
+
+
+def staff_milestone(user, milestone_id: int, action: str = VIEW) -> Milestone:
+    return _staff_child(Milestone, user, milestone_id, action)
+
+
+def staff_task(user, task_id: int, action: str = VIEW) -> ProjectTask:
+    return _staff_child(ProjectTask, user, task_id, action)
+
+
+def own_pledge(user, pledge_id: int) -> Pledge:
+    """A pledge the signed-in resident made; anyone else's answers 404."""
+    pledge = (Pledge.objects.select_related("project", *CONTRIBUTOR_RELATED)
+              .filter(pk=pledge_id, pledged_by=user).first() if user.is_authenticated else None)
+    if pledge is None:
+        raise Http404
+    return pledge
+
+
+def _keyset(rows, before: int | None, size: int):
     if before:
         rows = rows.filter(pk__lt=before)
     page = list(rows.order_by("-id")[: size + 1])
     return page[:size], (page[size - 1].pk if len(page) > size else None)
 
 
-def community_projects(community: OrgUnit) -> list[Project]:
-    return list(Project.objects.filter(community=community).exclude(status=Project.Status.CANCELLED)
-                .select_related("node").order_by("-id")[:100])
+def my_pledges(user, *, before: int | None = None, size: int = PAGE_SIZE):
+    """The resident's pledges, newest first, keyset on id; and the next cursor. One query."""
+    rows = Pledge.objects.filter(pledged_by=user).select_related("project", *CONTRIBUTOR_RELATED)
+    return _keyset(rows, before, size)
+
+
+def pledge_page(project, *, status: str | None = Pledge.Status.PLEDGED, before: int | None = None,
+                size: int = PAGE_SIZE):
+    """A project's pledges (the queue: those not yet dealt with), newest first. One query."""
+    rows = Pledge.objects.filter(project=project).select_related(*CONTRIBUTOR_RELATED)
+    if status:
+        rows = rows.filter(status=status)
+    return _keyset(rows, before, size)
+
+
+def ledger_page(project, *, before: int | None = None, size: int = PAGE_SIZE):
+    """A page of a project's ledger, newest entry first (reversals are entries too). One query."""
+    rows = Contribution.objects.filter(project=project).select_related(*CONTRIBUTOR_RELATED)
+    return _keyset(rows, before, size)
+
+
+def community_project_page(community, *, before: int | None = None, size: int = PAGE_SIZE):
+    """The resident's list: the community's projects but the cancelled ones (as
+    `selectors.community_projects`, which the page uses), newest first, keyset on id. One query."""
+    rows = (Project.objects.filter(community=community).exclude(status=Project.Status.CANCELLED)
+            .select_related("community", "node"))
+    return _keyset(rows, before, size)

@@ -24,7 +24,8 @@ from cocreate.decisions.forms import yuan_to_fen
 from cocreate.meetings.models import Topic
 from cocreate.needs.services import community_of
 from cocreate.needs.views import image_response
-from cocreate.orgs.permissions import has_perm, node_for, scope_roots
+from cocreate.orgs.console import section_start
+from cocreate.orgs.permissions import has_perm, node_for
 
 from . import selectors, services
 from .forms import (
@@ -49,10 +50,7 @@ VIEW, MANAGE = selectors.VIEW, selectors.MANAGE
 
 @staff_required
 def index(request):
-    roots = scope_roots(request.user, VIEW)
-    if len(roots) == 1:
-        return redirect("projects_staff:list", node_id=roots[0].pk)
-    return render(request, "projects/staff_index.html", {"roots": roots})
+    return section_start(request, action=VIEW, list_url="projects_staff:list", template="projects/staff_index.html")
 
 
 @staff_required

@@ -1,11 +1,9 @@
 """Helpers for the API tests: calling endpoints by URL name, with a token or a session."""
 
 import io
-import json
 
 import pytest
 from django.core.files.base import ContentFile
-from django.urls import reverse
 from PIL import Image
 
 from cocreate.api.services import token_issue
@@ -23,32 +21,6 @@ def sms_outbox():
     LocmemSmsBackend.outbox.clear()
     yield LocmemSmsBackend.outbox
     LocmemSmsBackend.outbox.clear()
-
-
-class Api:
-    """`api.get("needs_detail", need_id=1, token=…)` → the response; `.post(…, json={…})`."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def _headers(self, token, language, headers):
-        out = {"Accept-Language": language, **(headers or {})}
-        if token:
-            out["Authorization"] = f"Bearer {token}"
-        return out
-
-    def get(self, name, *, token=None, query=None, language="zh-hans", headers=None, **kwargs):
-        return self.client.get(reverse(f"api:{name}", kwargs=kwargs), query or {},
-                               headers=self._headers(token, language, headers))
-
-    def post(self, name, *, token=None, json_body=None, language="zh-hans", headers=None, **kwargs):
-        return self.client.post(reverse(f"api:{name}", kwargs=kwargs), json.dumps(json_body or {}),
-                                content_type="application/json", headers=self._headers(token, language, headers))
-
-
-@pytest.fixture
-def api(client):
-    return Api(client)
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ import io
 from datetime import timedelta
 
 from cocreate.core.url_matrix import (
-    ANONYMOUS,
-    LOGIN,
+    IN_GRID,
     MISSING_ID,
-    RESIDENT,
-    ROLES,
+    NOBODY,
+    OWN_COMMUNITY,
     VIEW_COMMUNITY,
     VIEW_NEIGHBOUR,
     Case,
@@ -23,10 +22,6 @@ from cocreate.core.url_matrix import (
     signed_in_page,
     staff_page,
 )
-
-OWN_COMMUNITY = {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 404), RESIDENT: 200, "link_head": 200}
-NOBODY = {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 404)}
-IN_GRID = ("grid_worker", *VIEW_COMMUNITY)
 
 MATRIX: dict[str, list[Case]] = {
     # --- resident pages under /me/ballots/ ---

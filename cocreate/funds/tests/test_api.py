@@ -4,18 +4,12 @@ import pytest
 from django.urls import reverse
 
 from cocreate.api.services import token_issue
-from cocreate.api.tests.conftest import Api
 from cocreate.audit.models import AuditEvent
 from cocreate.funds.models import Allocation, Application, Pool
 from cocreate.funds.tests.conftest import contribute, make_project
 
 pytestmark = pytest.mark.django_db
 STAFF = "password+totp"
-
-
-@pytest.fixture
-def api(client):
-    return Api(client)
 
 
 def token(user, method=STAFF):

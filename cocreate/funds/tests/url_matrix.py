@@ -10,11 +10,10 @@ are one). POST-only views answer 405 to GET.
 """
 
 from cocreate.core.url_matrix import (
-    ANONYMOUS,
-    LOGIN,
     MISSING_ID,
+    NOBODY,
+    OWN_COMMUNITY,
     RESIDENT,
-    ROLES,
     VIEW_COMMUNITY,
     VIEW_NEIGHBOUR,
     Case,
@@ -28,8 +27,7 @@ from cocreate.core.url_matrix import (
 
 SEE_COUNTY_POOL = ("cadre", "neighbour_cadre", "street_official", "county_official", "platform_admin")
 VIEW_COUNTY = ("county_official", "platform_admin")
-IN_AREA = {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 404), RESIDENT: 200, "link_head": 200}
-NOBODY = {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 404)}
+IN_AREA = OWN_COMMUNITY
 
 MATRIX: dict[str, list[Case]] = {
     # --- resident and public pages under /funds/ ---

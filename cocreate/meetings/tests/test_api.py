@@ -3,12 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cocreate.api.services import token_issue
-from cocreate.api.tests.conftest import Api
+from cocreate.api.testing import count_queries
 from cocreate.api.tests.test_needs_api import NewEvents
 from cocreate.meetings import services
 from cocreate.meetings.models import Attendance, Meeting, Option, Post, Topic
@@ -18,28 +15,6 @@ from cocreate.needs.models import Need
 from .conftest import head
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(client):
-    return Api(client)
-
-
-@pytest.fixture
-def token(cast):
-    """`token("resident")`, `token("cadre")` (staff sign in with password and TOTP), or a user."""
-
-    def issue(who):
-        user = cast[who] if isinstance(who, str) else who
-        return token_issue(user=user, method="sms" if not user.is_staff_member else "password+totp")[1]
-
-    return issue
-
-
-def _count_queries(call) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        call()
-    return len(queries)
 
 
 # --- residents: topics -----------------------------------------------------------------------------
@@ -60,7 +35,7 @@ def test_topics_of_my_community_by_keyset_with_a_fixed_number_of_queries(
         if cursor is None:
             break
     assert len(seen) == 6 and seen == sorted(seen, reverse=True) and seen[-1] == topic.pk
-    small = _count_queries(lambda: api.get("meetings_topics", token=resident, query={"limit": 1}))
+    small = count_queries(lambda: api.get("meetings_topics", token=resident, query={"limit": 1}))
     with django_assert_num_queries(small):
         assert len(api.get("meetings_topics", token=resident, query={"limit": 100}).json()["items"]) == 6
 
@@ -265,7 +240,7 @@ def test_staff_topics_create_link_needs_and_hide_a_post(api, token, cast, org_tr
     assert api.post("meetings_staff_post_hide", post_id=post.pk, token=cadre,
                     json_body={"reason": "再藏一次"}).status_code == 409
     api.get("me_profile", token=cadre)
-    small = _count_queries(lambda: api.get("meetings_staff_topics", node_id=org_tree.community.pk, token=cadre,
+    small = count_queries(lambda: api.get("meetings_staff_topics", node_id=org_tree.community.pk, token=cadre,
                                            query={"limit": 1}))
     services.topic_create(actor=cast["cadre"], node=org_tree.grid, title="电动车充电")
     with django_assert_num_queries(small):
@@ -378,7 +353,7 @@ def test_staff_meetings_by_keyset_with_a_fixed_number_of_queries(api, token, cas
         if cursor is None:
             break
     assert seen == [f"板凳会{n}" for n in range(4, -1, -1)]
-    small = _count_queries(lambda: api.get("meetings_staff_meetings", node_id=org_tree.grid.pk, token=cadre,
+    small = count_queries(lambda: api.get("meetings_staff_meetings", node_id=org_tree.grid.pk, token=cadre,
                                            query={"limit": 1}))
     with django_assert_num_queries(small):
         api.get("meetings_staff_meetings", node_id=org_tree.grid.pk, token=cadre, query={"limit": 100})

@@ -9,11 +9,11 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from cocreate.core.url_matrix import (
-    ANONYMOUS,
-    LOGIN,
+    IN_GRID,
     MISSING_ID,
-    RESIDENT,
-    ROLES,
+    NOBODY,
+    OWN_COMMUNITY,
+    POST_ONLY,
     VIEW_COMMUNITY,
     VIEW_NEIGHBOUR,
     Case,
@@ -22,10 +22,7 @@ from cocreate.core.url_matrix import (
     staff_page,
 )
 
-OWN_HOUSEHOLD = {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 404), RESIDENT: 200, "link_head": 200}
-NOBODY = {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 404)}
-POST_ONLY = {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 405)}
-IN_GRID = ("grid_worker", *VIEW_COMMUNITY)
+OWN_HOUSEHOLD = OWN_COMMUNITY
 
 MATRIX: dict[str, list[Case]] = {
     # --- resident pages under /me/topics/ and /me/meetings/ ---

@@ -7,8 +7,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from cocreate.api.services import token_issue
-from cocreate.api.tests.conftest import Api
 from cocreate.api.tests.test_needs_api import NewEvents
 from cocreate.partners import services
 from cocreate.partners.models import ServiceItem, ServiceOrder
@@ -17,20 +15,6 @@ from .conftest import jpeg, user_of
 
 pytestmark = pytest.mark.django_db
 S = ServiceOrder.Status
-
-
-@pytest.fixture
-def api(client):
-    return Api(client)
-
-
-@pytest.fixture
-def token(cast):
-    def issue(who):
-        user = cast[who] if isinstance(who, str) else who
-        return token_issue(user=user, method="sms" if not user.is_staff_member else "password+totp")[1]
-
-    return issue
 
 
 def test_service_list_and_placing_an_order(api, token, cast, item):

@@ -10,11 +10,11 @@ POST-only views answer 405 to GET (the API: for everyone, before the caller is c
 import datetime
 
 from cocreate.core.url_matrix import (
-    ANONYMOUS,
-    LOGIN,
+    IN_GRID,
     MISSING_ID,
+    NOBODY,
+    POST_ONLY,
     RESIDENT,
-    ROLES,
     VIEW_COMMUNITY,
     VIEW_NEIGHBOUR,
     Case,
@@ -26,11 +26,8 @@ from cocreate.core.url_matrix import (
     staff_page,
 )
 
-NOBODY = {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 404)}
 PLACER = {**NOBODY, RESIDENT: 200}
-IN_GRID = ("grid_worker", *VIEW_COMMUNITY)
 IN_NEIGHBOUR_GRID = ("neighbour_grid_worker", *VIEW_NEIGHBOUR)
-POST_ONLY = {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 405)}
 
 
 def _node_cases(expect) -> list[Case]:

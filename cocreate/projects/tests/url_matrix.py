@@ -8,11 +8,11 @@ county's and the street's (projects.configure_valuation). POST-only views answer
 """
 
 from cocreate.core.url_matrix import (
-    ANONYMOUS,
-    LOGIN,
+    IN_GRID,
     MISSING_ID,
-    RESIDENT,
-    ROLES,
+    NOBODY,
+    OWN_COMMUNITY,
+    POST_ONLY,
     VIEW_COMMUNITY,
     VIEW_NEIGHBOUR,
     Case,
@@ -22,15 +22,15 @@ from cocreate.core.url_matrix import (
     staff_page,
 )
 
-OWN_COMMUNITY = {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 404), RESIDENT: 200, "link_head": 200}
-IN_GRID = ("grid_worker", *VIEW_COMMUNITY)
+from .url_matrix_api import API_MATRIX, world_api  # the JSON API's part
 
 MATRIX: dict[str, list[Case]] = {
+    **API_MATRIX,
     # --- resident and public pages under /me/projects/ ---
     "projects:list": [Case("own community's projects", expect=signed_in_page())],
     "projects:mine": [Case("own pledges", expect=signed_in_page())],
     "projects:withdraw": [Case("POST only", {"pledge_id": MISSING_ID},
-                               {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 405)})],
+                               POST_ONLY)],
     **{
         name: [
             Case("public", {"project_id": "project"}, everyone(200)),
@@ -42,7 +42,7 @@ MATRIX: dict[str, list[Case]] = {
     "projects:pledge": [
         Case("own community", {"project_id": "project"}, OWN_COMMUNITY),
         Case("neighbour community", {"project_id": "neighbour_project"},
-             {ANONYMOUS: LOGIN, **dict.fromkeys(ROLES[1:], 404)}),
+             NOBODY),
     ],
     "projects:update-photo": [
         Case("public", {"project_id": "project", "update_id": "progress_update"}, everyone(200)),
@@ -119,6 +119,7 @@ def world(objects: dict, users: dict) -> dict:
         actor=None, project=mine, contributor=services.Contributor(household=objects["household"]),
         gift=services.Gift(kind="cash", cash_fen=20000), evidence=jpeg())
     return {
+        **world_api(objects, users),
         "project": mine, "progress_update": update, "ledger_entry": entry,
         "neighbour_project": project(objects["neighbour"], objects["neighbour_person"], "修补道路"),
     }
