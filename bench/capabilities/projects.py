@@ -76,9 +76,9 @@ def generate(scale) -> dict:
     root = _root()
     want = _want(scale)
     projects = Project.objects.filter(path__startswith=root.path)
-    if projects.count() == want and Contribution.objects.filter(project__path__startswith=root.path).count() == (
-            want * ENTRIES_PER_PROJECT):
-        return {"seconds": 0.0, "reused": True, "projects": want, "contributions": want * ENTRIES_PER_PROJECT}
+    entries = Contribution.objects.filter(project__path__startswith=root.path).count()
+    if projects.count() == want and entries >= want * ENTRIES_PER_PROJECT:  # the write scenario adds entries
+        return {"seconds": 0.0, "reused": True, "projects": want, "contributions": entries}
     started = time.perf_counter()
     _wipe(root)
     counts = _build(root, want, random.Random(SEED))
