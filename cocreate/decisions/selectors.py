@@ -6,10 +6,11 @@ eligible count (and area) with the ballot, so a published turnout no longer move
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 
+from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.http import Http404
 from django.utils import timezone
@@ -190,8 +191,27 @@ def _paper_counts(tallies: list[PaperTally], keys: list[str]) -> tuple[dict[str,
     return counts, areas
 
 
+FROZEN_RESULT_SECONDS = 7 * 24 * 3600
+
+
 def ballot_result(ballot: Ballot) -> Result:
-    """The result computed from the stored vote rows and the paper tallies (never from counters)."""
+    """The result computed from the stored vote rows and the paper tallies (never from counters).
+
+    Once the ballot is closed its votes are frozen by a trigger, no paper tally is taken and the
+    eligible figures are stored, so the result can no longer change: it is computed once and
+    cached (the result page, its notice and every project trace read it; a county ballot has
+    thousands of votes to decode)."""
+    if not ballot.is_frozen:
+        return _computed_result(ballot)
+    key = f"ballot-result:{ballot.pk}:{ballot.frozen_at.timestamp()}:{ballot.ballots_hash}"
+    stored = cache.get(key)
+    if stored is None:
+        stored = replace(_computed_result(ballot), ballot=None)  # the ballot row is the caller's
+        cache.set(key, stored, FROZEN_RESULT_SECONDS)
+    return replace(stored, ballot=ballot)
+
+
+def _computed_result(ballot: Ballot) -> Result:
     choices = list(ballot.choices.all())
     keys = [c.key for c in choices]
     votes = list(Vote.objects.filter(ballot=ballot).values_list("channel", "choices", "area_m2"))

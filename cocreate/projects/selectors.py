@@ -230,15 +230,17 @@ def trace(project: Project) -> Trace:
     its published result, and the procedures recorded on the topic."""
     from cocreate.decisions.models import Ballot
     from cocreate.decisions.selectors import ballot_result, procedures_of
-    from cocreate.meetings.models import AgendaItem, Meeting
+    from cocreate.meetings.models import AgendaItem, Meeting, Topic
     from cocreate.needs.models import Need
 
-    need_q = Q(projects=project)
+    # Two indexed look-ups of ids, not an OR across two many-to-many joins (which scans).
+    need_q = Q(pk__in=Project.needs.through.objects.filter(project_id=project.pk).values("need_id"))
     if project.topic_id:
-        need_q |= Q(topics=project.topic_id)
+        need_q |= Q(pk__in=Topic.needs.through.objects.filter(topic_id=project.topic_id).values("need_id"))
     result = Trace(project=project)
     # A need about one household (个性) is nobody else's business, even on the trace.
-    result.needs = list(Need.objects.filter(need_q).exclude(scope=Need.Scope.INDIVIDUAL).distinct()
+    result.needs = list(Need.objects.filter(need_q).exclude(scope=Need.Scope.INDIVIDUAL)
+                        .only("id", "text", "status", "support_count", "created_at")  # not the search terms
                         .order_by("-support_count", "id")[:50])
     if project.topic_id:
         items = (AgendaItem.objects.filter(topic_id=project.topic_id)
