@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Substr
 
@@ -28,7 +29,39 @@ class Coverage:
         return round(100 * self.grids_with_worker / self.grids) if self.grids else 0
 
 
+# Coverage and per-child household counts scan a subtree: a county is 300,000 households and
+# 900,000 persons, seconds a page. They are cached per node and forgotten whenever the tree's
+# households, persons, links, grids or grid workers change (a generation number bumped by the
+# audit events of those writes, see apps.py); five minutes is the backstop for writes that
+# bypass the services (bulk loads).
+TREE_FIGURES_SECONDS = 300
+_GENERATION = "orgs:tree-generation"
+TREE_EVENTS = ("household.registered", "household.imported", "household.moved", "household.updated",
+               "household.linked", "person.added", "person.updated", "orgunit.created", "role.granted",
+               "role.revoked", "seed.scale")
+
+
+def forget_tree_figures() -> None:
+    try:
+        cache.incr(_GENERATION)
+    except ValueError:
+        cache.set(_GENERATION, 1, None)
+
+
+def _tree_figures(name: str, node: OrgUnit, compute):
+    key = f"orgs:{name}:{node.pk}:{cache.get_or_set(_GENERATION, 0, None)}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, TREE_FIGURES_SECONDS)
+    return value
+
+
 def node_coverage(*, node: OrgUnit) -> Coverage:
+    return _tree_figures("coverage", node, lambda: _coverage(node))
+
+
+def _coverage(node: OrgUnit) -> Coverage:
     households = Household.objects.in_subtree(node)
     linked = households.filter(Exists(HouseholdLink.objects.filter(household=OuterRef("pk"))))
     grids = OrgUnit.objects.in_subtree(node).of_kind(Kind.GRID)
@@ -43,18 +76,19 @@ def node_coverage(*, node: OrgUnit) -> Coverage:
 
 
 def node_children(*, node: OrgUnit) -> list[OrgUnit]:
-    """Children with their household counts, in two queries whatever their number."""
+    """Children with their household counts, in two queries whatever their number (one once the
+    counts are cached)."""
     children = list(node.children.select_related("level").order_by("path"))
     if not children:
         return children
     prefix_len = len(children[0].path)
-    counts = dict(
+    counts = _tree_figures("child-households", node, lambda: dict(
         Household.objects.in_subtree(node)
         .annotate(child_path=Substr("path", 1, prefix_len))
         .values("child_path")
         .annotate(n=Count("id"))
         .values_list("child_path", "n")
-    )
+    ))
     for child in children:
         child.household_count = counts.get(child.path, 0)
     return children

@@ -471,6 +471,21 @@ def test_node_children_counts_households_per_child_in_two_queries(org_tree, djan
     assert (street_child.household_count, neighbour_child.household_count) == (1, 21)
 
 
+def test_tree_figures_are_cached_and_forgotten_by_the_writes_that_change_them(cast, org_tree,
+                                                                             django_assert_num_queries):
+    before = selectors.node_coverage(node=org_tree.community)
+    with django_assert_num_queries(0):  # a county's figures scan 1.2 M rows: read once, then cached
+        assert selectors.node_coverage(node=org_tree.community) == before
+    services.household_register(actor=None, node=org_tree.building, address="1栋202", occupancy="resident",
+                                members=[{"name": "新住户"}])
+    after = selectors.node_coverage(node=org_tree.community)
+    assert (after.households, after.persons) == (before.households + 1, before.persons + 1)
+    services.role_revoke(actor=None, grant=RoleGrant.objects.get(user=cast["grid_worker"]))
+    assert selectors.node_coverage(node=org_tree.community).grids_with_worker == 0
+    [grid] = selectors.node_children(node=org_tree.community)
+    assert grid.household_count == 2
+
+
 def _add_households(grid, count: int) -> None:
     for n in range(count):
         HouseholdFactory(node=grid, address=f"9栋{n:03d}", members=2)
