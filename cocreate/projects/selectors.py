@@ -233,13 +233,15 @@ def trace(project: Project) -> Trace:
     from cocreate.meetings.models import AgendaItem, Meeting, Topic
     from cocreate.needs.models import Need
 
-    # Two indexed look-ups of ids, not an OR across two many-to-many joins (which scans).
-    need_q = Q(pk__in=Project.needs.through.objects.filter(project_id=project.pk).values("need_id"))
+    # The ids first (one UNION of two index scans), then the needs by primary key: an OR across
+    # the two many-to-many tables made PostgreSQL scan every need of the county.
+    need_ids = Project.needs.through.objects.filter(project_id=project.pk).values_list("need_id", flat=True)
     if project.topic_id:
-        need_q |= Q(pk__in=Topic.needs.through.objects.filter(topic_id=project.topic_id).values("need_id"))
+        need_ids = need_ids.union(Topic.needs.through.objects.filter(topic_id=project.topic_id)
+                                  .values_list("need_id", flat=True))
     result = Trace(project=project)
     # A need about one household (个性) is nobody else's business, even on the trace.
-    result.needs = list(Need.objects.filter(need_q).exclude(scope=Need.Scope.INDIVIDUAL)
+    result.needs = list(Need.objects.filter(pk__in=list(need_ids)).exclude(scope=Need.Scope.INDIVIDUAL)
                         .only("id", "text", "status", "support_count", "created_at")  # not the search terms
                         .order_by("-support_count", "id")[:50])
     if project.topic_id:
