@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from cocreate.core.auth import staff_required
 from cocreate.core.errors import DomainError
+from cocreate.core.feedback import report
 from cocreate.meetings.models import Topic
 from cocreate.needs.views import image_response
 from cocreate.orgs.console import refused_page, section_start
@@ -74,12 +75,7 @@ def ballot_detail(request, ballot_id: int):
 
 def _transition(request, ballot_id: int, service, done: str):
     ballot = selectors.staff_ballot(request.user, ballot_id, MANAGE)
-    try:
-        service(actor=request.user, ballot=ballot)
-    except DomainError as refused:
-        messages.error(request, refused.message)
-        return redirect("decisions_staff:ballot", ballot_id=ballot.pk)
-    messages.success(request, done)
+    report(request, lambda: service(actor=request.user, ballot=ballot), done=done)
     return redirect("decisions_staff:ballot", ballot_id=ballot.pk)
 
 

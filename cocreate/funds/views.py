@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from cocreate.core.auth import staff_required
 from cocreate.core.errors import DomainError
+from cocreate.core.feedback import report
 from cocreate.orgs.console import refused_page, section_start
 from cocreate.orgs.models import Kind
 from cocreate.orgs.permissions import has_perm, node_for, scope_paths
@@ -83,12 +84,9 @@ def pool_detail(request, pool_id: int):
 @require_POST
 def pool_status(request, pool_id: int):
     pool = selectors.staff_pool(request.user, pool_id, MANAGE_POOL)
-    try:
-        services.pool_set_status(actor=request.user, pool=pool, status=request.POST.get("status", ""))
-    except DomainError as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("The fund's status is changed."))
+    report(request, lambda: services.pool_set_status(actor=request.user, pool=pool,
+                                                     status=request.POST.get("status", "")),
+           done=_("The fund's status is changed."))
     return redirect("funds_staff:pool", pool_id=pool.pk)
 
 
@@ -149,13 +147,9 @@ def application_submit(request, application_id: int):
     if not form.is_valid():
         messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
         return redirect("funds_staff:application", application_id=app.pk)
-    try:
-        services.application_submit(actor=request.user, application=app,
-                                    requested_fen=yuan_to_fen(form.cleaned_data["requested_yuan"]))
-    except DomainError as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("The application is submitted for review."))
+    report(request, lambda: services.application_submit(
+        actor=request.user, application=app, requested_fen=yuan_to_fen(form.cleaned_data["requested_yuan"])),
+        done=_("The application is submitted for review."))
     return redirect("funds_staff:application", application_id=app.pk)
 
 
@@ -185,13 +179,9 @@ def application_review(request, application_id: int):
 @require_POST
 def allocation_run(request, pool_id: int):
     pool = selectors.staff_pool(request.user, pool_id, ALLOCATE)
-    try:
-        run = services.allocation_run(actor=request.user, pool=pool)
-    except DomainError as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("%(n)s allocations are proposed. Another official approves them.")
-                         % {"n": run.allocations.count()})
+    report(request, lambda: services.allocation_run(actor=request.user, pool=pool),
+           done=lambda run: _("%(n)s allocations are proposed. Another official approves them.")
+           % {"n": run.allocations.count()})
     return redirect("funds_staff:pool", pool_id=pool.pk)
 
 

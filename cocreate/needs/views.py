@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cocreate.core.auth import staff_required
 from cocreate.core.errors import DomainError
+from cocreate.core.feedback import report
 from cocreate.orgs import selectors as org_selectors
 from cocreate.orgs.models import Household, Kind, OrgUnit, Role
 from cocreate.orgs.permissions import (
@@ -218,12 +219,8 @@ def ask_sms_consent(request, need: Need):
     Shared with the other pages that record needs (a meeting's)."""
     if need.consent_method != Need.ConsentMethod.SMS:
         return None
-    try:
-        services.need_consent_request(actor=request.user, need=need)
-    except DomainError as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("Recorded. A code was sent to the resident's phone."))
+    report(request, lambda: services.need_consent_request(actor=request.user, need=need),
+           done=_("Recorded. A code was sent to the resident's phone."))
     return redirect("needs_staff:consent", need_id=need.pk)
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from cocreate.core.auth import resident_required
 from cocreate.core.errors import DomainError
+from cocreate.core.feedback import report
 from cocreate.needs.views import image_response
 
 from . import selectors, services
@@ -92,12 +93,7 @@ def order(request, order_id: int):
 def _act(request, order_id: int, action, done: str, **kwargs):
     """One transition from a resident page; a refusal is shown on the order's page."""
     the_order = selectors.resident_order(request.user, order_id)
-    try:
-        action(actor=request.user, order=the_order, **kwargs)
-    except DomainError as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, done)
+    report(request, lambda: action(actor=request.user, order=the_order, **kwargs), done=done)
     return redirect("partners:order", order_id=the_order.pk)
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from cocreate.core.auth import staff_required
 from cocreate.core.errors import DomainError
+from cocreate.core.feedback import report
 from cocreate.needs.views import image_response
 from cocreate.orgs.console import section_start
 from cocreate.orgs.models import Kind
@@ -92,13 +93,9 @@ def dispatch(request, order_id: int):
 def order_cancel(request, order_id: int):
     the_order = selectors.staff_order(request.user, order_id, MANAGE)
     form = ReasonForm(request.POST)
-    try:
-        services.order_cancel(actor=request.user, order=the_order,
-                              reason=form.cleaned_data["reason"] if form.is_valid() else "")
-    except DomainError as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("The order is cancelled."))
+    report(request, lambda: services.order_cancel(
+        actor=request.user, order=the_order, reason=form.cleaned_data["reason"] if form.is_valid() else ""),
+        done=_("The order is cancelled."))
     return redirect("partners_staff:order", order_id=the_order.pk)
 
 
@@ -193,12 +190,8 @@ def offer(request, offer_id: int):
 @require_POST
 def offer_deactivate(request, offer_id: int):
     the_offer = selectors.staff_offer(request.user, offer_id, MANAGE)
-    try:
-        services.offer_deactivate(actor=request.user, offer=the_offer)
-    except DomainError as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("The offer is inactive; its services left the residents' list."))
+    report(request, lambda: services.offer_deactivate(actor=request.user, offer=the_offer),
+           done=_("The offer is inactive; its services left the residents' list."))
     return redirect("partners_staff:offer", offer_id=the_offer.pk)
 
 
@@ -216,12 +209,8 @@ def items(request, node_id: int):
 @require_POST
 def item_withdraw(request, item_id: int):
     item = selectors.staff_item(request.user, item_id, MANAGE)
-    try:
-        services.item_withdraw(actor=request.user, item=item)
-    except DomainError as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("The service left the residents' list."))
+    report(request, lambda: services.item_withdraw(actor=request.user, item=item),
+           done=_("The service left the residents' list."))
     return redirect("partners_staff:services", node_id=item.community_id)
 
 
@@ -255,12 +244,8 @@ def pairings(request, node_id: int):
 def pairing_end(request, pairing_id: int):
     pairing = selectors.staff_pairing(request.user, pairing_id)
     community_id = pairing.community_id
-    try:
-        services.pairing_end(actor=request.user, pairing=pairing)
-    except DomainError as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("The pairing has ended; the unit's offers are inactive."))
+    report(request, lambda: services.pairing_end(actor=request.user, pairing=pairing),
+           done=_("The pairing has ended; the unit's offers are inactive."))
     return redirect("partners_staff:pairings", node_id=community_id)
 
 

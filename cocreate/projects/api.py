@@ -475,19 +475,20 @@ def _roll(lines) -> list[dict]:
 
 
 def _detail(p: Project) -> dict:
-    """What the project page shows, from the page's selectors."""
+    """What the project page shows, from the page's own selector."""
+    page = selectors.project_page(p)
     return {
         **_project(p), "scope": p.scope, "latitude": p.latitude, "longitude": p.longitude,
         "origin": {"topic": _ref(p.topic, "title"), "ballot": _ref(p.ballot, "title"),
                    "option": _ref(p.option, "title")},
-        "plan": _plan(selectors.funding_plan(p)),
-        "budget_lines": [{"id": b.pk, "item": b.item, "amount_fen": b.amount_fen} for b in p.budget_lines.all()],
+        "plan": _plan(page["plan"]),
+        "budget_lines": [{"id": b.pk, "item": b.item, "amount_fen": b.amount_fen} for b in page["budget_lines"]],
         "milestones": [{"id": m.pk, "title": m.title, "due_date": m.due_date, "done_on": m.done_on}
-                       for m in p.milestones.all()],
+                       for m in page["milestones"]],
         "updates": [{"id": u.pk, "text": u.text, "percent": u.percent, "has_photo": bool(u.photo),
-                     "created_at": u.created_at} for u in p.updates.all()[:20]],
-        "totals": _totals(selectors.ledger_totals([p.pk]).get(p.pk, {})),
-        "roll": _roll(selectors.honour_roll(project=p, limit=30)),
+                     "created_at": u.created_at} for u in page["updates"]],
+        "totals": _totals(page["totals"]),
+        "roll": _roll(page["roll"]),
         "valuation": _valuation(selectors.valuation_for(p.node)),
     }
 

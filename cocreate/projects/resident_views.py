@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cocreate.core.auth import resident_required
 from cocreate.core.errors import DomainError
+from cocreate.core.feedback import report
 from cocreate.decisions.selectors import resident_person
 from cocreate.meetings.services import resident_community
 from cocreate.needs.views import image_response
@@ -95,11 +96,7 @@ def mine(request):
 @require_POST
 def withdraw(request, pledge_id: int):
     pledge = get_object_or_404(Pledge, pk=pledge_id, pledged_by=request.user)
-    try:
-        services.pledge_withdraw(actor=request.user, pledge=pledge)
-    except DomainError as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("Your pledge is withdrawn."))
+    report(request, lambda: services.pledge_withdraw(actor=request.user, pledge=pledge),
+           done=_("Your pledge is withdrawn."))
     return redirect("projects:mine")
 

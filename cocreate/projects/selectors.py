@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from cocreate.core.masking import mask_name
 from cocreate.orgs.models import OrgUnit
-from cocreate.orgs.permissions import has_perm, node_for, scope_paths
+from cocreate.orgs.permissions import has_perm, node_for
 
 from .models import (
     BudgetLine,
@@ -127,10 +127,6 @@ def staff_node(user, node_id: int) -> OrgUnit:
     return node_for(user, VIEW, node_id)
 
 
-def staff_scope_paths(user) -> list[str]:
-    return scope_paths(user, VIEW)
-
-
 # --- honour roll ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -156,7 +152,7 @@ def honour_roll(*, project: Project | None = None, community: OrgUnit | None = N
                 .annotate(value=Sum("value_fen"), n=Count("id", filter=Q(reverses__isnull=True)))
                 .filter(value__gt=0).order_by("-value")[: limit * 2])
     names = _contributor_names(rows)
-    kinds = _contributor_kinds(entries, rows)
+    kinds = _contributor_kinds(entries)
     lines: dict[str, RollLine] = {}
     for row in rows:
         key = _contributor_key(row)
@@ -199,7 +195,7 @@ def _contributor_names(rows: list[dict]) -> dict[str, str]:
     return names
 
 
-def _contributor_kinds(entries, rows: list[dict]) -> dict[str, set[str]]:
+def _contributor_kinds(entries) -> dict[str, set[str]]:
     kinds: dict[str, set[str]] = {}
     for row in entries.values("household_id", "person_id", "unit_id", "kind").distinct():
         kinds.setdefault(_contributor_key(row), set()).add(row["kind"])
@@ -207,7 +203,6 @@ def _contributor_kinds(entries, rows: list[dict]) -> dict[str, set[str]]:
 
 
 KIND_LABELS = dict(ContributionKind.choices)
-PREFETCH_ENTRIES = Prefetch("contributions", queryset=Contribution.objects.order_by("-id"))
 
 
 # --- the thread: needs → topic and meetings → ballot → project -----------------------------------
@@ -262,16 +257,16 @@ def trace(project: Project) -> Trace:
 
 
 def project_page(project: Project) -> dict:
-    """What the public project page shows: plan, milestones, progress, ledger totals and roll."""
-    plan = funding_plan(project)
+    """What the public project page (and its API) shows: plan, budget, milestones, progress, ledger
+    totals per kind (`totals`, and `given` with the kinds' names) and the honour roll."""
     totals = ledger_totals([project.pk]).get(project.pk, {})
     return {
-        "plan": plan,
+        "plan": funding_plan(project),
         "budget_lines": list(project.budget_lines.all()),
         "milestones": list(project.milestones.all()),
-        "tasks": list(project.tasks.all()),
         "updates": list(project.updates.all()[:20]),
-        "totals": [(KIND_LABELS[kind], total) for kind, total in totals.items()],
+        "totals": totals,
+        "given": [(KIND_LABELS[kind], total) for kind, total in totals.items()],
         "roll": honour_roll(project=project, limit=30),
     }
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from cocreate.core.auth import staff_required
 from cocreate.core.errors import DomainError
+from cocreate.core.feedback import report
 from cocreate.decisions.forms import yuan_to_fen
 from cocreate.meetings.models import Topic
 from cocreate.needs.services import community_of
@@ -99,7 +100,8 @@ def create(request, node_id: int):
 def _console_context(request, project: Project, **forms) -> dict:
     can_manage = has_perm(request.user, MANAGE, project.node)
     context = {
-        "project": project, **selectors.project_page(project), "can_manage": can_manage,
+        "project": project, **selectors.project_page(project), "tasks": list(project.tasks.all()),
+        "can_manage": can_manage,
         "pledges": list(project.pledges.filter(status=Pledge.Status.PLEDGED)
                         .select_related("household", "person", "unit", "material")),
         "ledger": list(project.contributions.select_related("household", "person", "unit", "material",
@@ -172,8 +174,8 @@ WRITES: dict[str, Write] = {
         actor=r.user, entry=_target(Contribution, p, t), reason=f.cleaned_data["reason"]), "ledger",
         gettext_lazy("Entry reversed.")),
 }
-FORM_KEYS = {"record": "record", "status": "status", "budget": "budget", "source": "source",
-             "milestone": "milestone", "task": "task", "progress": "progress"}
+# The forms the console shows; one that failed is shown again with its errors.
+CONSOLE_FORMS = {"status", "budget", "source", "milestone", "task", "progress", "record"}
 
 
 def _bound(write: Write, request, project: Project):
@@ -187,29 +189,27 @@ def _bound(write: Write, request, project: Project):
 @staff_required
 @require_POST
 def write(request, project_id: int):
-    action = request.POST.get("action", "")
     project = selectors.staff_project(request.user, project_id, MANAGE)
+    action = request.POST.get("action", "")
     spec = WRITES.get(action)
     if spec is None:
         raise Http404
     target = request.POST.get("target", "")
+    target_id = int(target) if target.isdigit() else None
     form = _bound(spec, request, project)
-    if form is None or form.is_valid():
+    if form is None:  # a button: its refusal, if any, is the console's message
+        report(request, lambda: spec.run(request, project, None, target_id), done=str(spec.done))
+        return _back(project, spec.anchor)
+    if form.is_valid():
         try:
-            spec.run(request, project, form, int(target) if target.isdigit() else None)
+            spec.run(request, project, form, target_id)
         except DomainError as refused:
-            if form is None:
-                messages.error(request, refused.message)
-                return _back(project, spec.anchor)
             form.add_error(None, refused.message)
         else:
             messages.success(request, str(spec.done))
             return _back(project, spec.anchor)
-    if form is None:
-        return _back(project, spec.anchor)
-    project = selectors.staff_project(request.user, project_id, MANAGE)
-    extra = {FORM_KEYS[action]: form} if action in FORM_KEYS else {}
-    context = _console_context(request, project, **extra)
+    # The services lock and re-read the project row, so `project` is still as it was.
+    context = _console_context(request, project, **({action: form} if action in CONSOLE_FORMS else {}))
     context["error"] = "; ".join(str(e) for errors in form.errors.values() for e in errors)
     context["error_anchor"] = spec.anchor
     return render(request, "projects/staff_project.html", context, status=400)

@@ -72,3 +72,16 @@ def give_staff_password_and_app(user, password: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
     TOTPDevice.objects.get_or_create(user=user, name="phone app", defaults={"confirmed": True})
+
+
+def jpeg_file(tmp_path, name: str = "photo.jpg") -> str:
+    """A small JPEG on disk, for a file input (evidence, a signed slip, the work done)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "gray").save(out, "JPEG")
+    path = tmp_path / name
+    path.write_bytes(out.getvalue())
+    return str(path)

@@ -2,12 +2,11 @@
 one a neighbour already raised, and places it on the map; a grid worker records a need for an
 elderly resident who has no smartphone, with a photo of the slip she signed."""
 
-import io
 import re
 
 import pytest
 from playwright.sync_api import expect
-from steps import click_and_wait, give_staff_password_and_app, resident_login, staff_login
+from steps import click_and_wait, give_staff_password_and_app, jpeg_file, resident_login, staff_login
 
 pytestmark = pytest.mark.browser
 
@@ -58,16 +57,6 @@ def test_resident_is_shown_the_similar_need_and_places_theirs_on_the_map(world, 
     assert page.js_errors == []
 
 
-def _slip_photo(tmp_path):
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), "white").save(out, "JPEG")
-    path = tmp_path / "slip.jpg"
-    path.write_bytes(out.getvalue())
-    return path
-
-
 def test_grid_worker_records_a_need_for_an_elderly_resident(world, new_page, org_tree, lighting, tmp_path):
     from cocreate.audit.models import AuditEvent
     from cocreate.needs.models import Need
@@ -85,7 +74,7 @@ def test_grid_worker_records_a_need_for_an_elderly_resident(world, new_page, org
     page.locator("#id_text").fill("楼道灯不亮，晚上下楼看不见")
     page.locator("#id_category").select_option(str(lighting.pk))
     page.locator("input[name=consent_method][value=slip]").check()
-    page.locator("#id_consent_slip").set_input_files(_slip_photo(tmp_path))
+    page.locator("#id_consent_slip").set_input_files(jpeg_file(tmp_path, "slip.jpg"))
     click_and_wait(page, page.locator("main form button[type=submit]"))
 
     need = Need.objects.get(text__startswith="楼道灯不亮")

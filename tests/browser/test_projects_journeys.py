@@ -9,7 +9,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from steps import click_and_wait, resident_login, staff_login
+from steps import click_and_wait, jpeg_file, resident_login, staff_login
 
 pytestmark = pytest.mark.browser
 
@@ -21,16 +21,6 @@ def jpeg_upload():
     out = io.BytesIO()
     Image.new("RGB", (64, 48), "gray").save(out, "JPEG")
     return ContentFile(out.getvalue(), name="receipt.jpg")
-
-
-def jpeg_file(tmp_path) -> str:
-    from PIL import Image
-
-    path = tmp_path / "evidence.jpg"
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), "gray").save(out, "JPEG")
-    path.write_bytes(out.getvalue())
-    return str(path)
 
 
 @pytest.fixture
@@ -66,7 +56,7 @@ def test_resident_pledges_labour_and_sees_it_confirmed_on_the_honour_roll(world,
     staff = new_page(phone=False)
     staff_login(staff, world["cadre"], world["password"])
     staff.goto(f"/staff/projects/{project.pk}/")
-    staff.locator(f"#evidence-{pledge.pk}").set_input_files(jpeg_file(tmp_path))
+    staff.locator(f"#evidence-{pledge.pk}").set_input_files(jpeg_file(tmp_path, "evidence.jpg"))
     click_and_wait(staff, staff.locator(f"#confirm-{pledge.pk}"))
     assert Contribution.objects.get().value_fen == 7500
 
