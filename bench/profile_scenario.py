@@ -33,10 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest statements")
     parser.add_argument("--top", type=int, default=5, help="statements to explain")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379", help="as in bench/run.py (database 13)")
+    parser.add_argument("--no-redis", action="store_true", help="as in bench/run.py")
     args = parser.parse_args(argv)
 
     url = run.require_postgres()
-    os.environ.update(run.bench_env(url))
+    os.environ.update(run.bench_env(url, run.bench_redis(args, 13)))
     import django
 
     django.setup()
@@ -48,9 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 
     scale = capabilities.Scale(args.households, args.communities, args.grids_per_community, 1)
     scenarios = []
+    sessions = SessionMinter()  # one for all modules: each new one would sign out the others' officials
     for module in capabilities.load():
         if module.available():
-            targets = module.fixtures(scale, SessionMinter())
+            targets = module.fixtures(scale, sessions)
             scenarios += module.scenarios(targets)
             if module.NAME == "orgs":
                 scenarios += run.ceiling_scenarios(targets["household_ids"], targets["staff_cookies"])

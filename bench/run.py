@@ -49,7 +49,9 @@ def throwaway_key(label: str) -> str:
     return base64.b64encode(hashlib.sha256(f"cocreate-bench-{label}".encode()).digest()).decode()
 
 
-def bench_env(database_url: str) -> dict[str, str]:
+def bench_env(database_url: str, redis_url: str = "") -> dict[str, str]:
+    """The environment of every bench process: production settings, throwaway fixed keys, and
+    Redis for the cache and sessions as a county's server has it (`redis_url`, "" = none)."""
     env = dict(os.environ)
     env.update({
         "DJANGO_SETTINGS_MODULE": "config.settings.bench",
@@ -68,8 +70,24 @@ def bench_env(database_url: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
     })
-    env.pop("REDIS_URL", None)  # the same session store for every run: the database
+    env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url  # cached_db sessions: the minted rows are read once, then cached
     return env
+
+
+def bench_redis(args, database: int) -> str:
+    """A Redis database of its own per data set (their primary keys overlap), emptied first so
+    no figure is served from an earlier run's cache; "" with --no-redis."""
+    if args.no_redis:
+        return ""
+    import redis
+
+    url = f"{args.redis.rstrip('/')}/{database}"
+    if urlsplit(url).hostname not in (loadgen.LOOPBACK, "localhost"):
+        sys.exit("bench: Redis must be on the loopback")
+    redis.Redis.from_url(url).flushdb()
+    return url
 
 
 def require_postgres() -> str:
@@ -437,6 +455,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="list growth: seconds per alternating slice (small county, county)")
     parser.add_argument("--scenarios", default="", help="comma-separated scenario names (default: all)")
     parser.add_argument("--no-install", action="store_true", help="do not install bench/requirements.txt")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379",
+                        help="Redis server for cache and sessions (databases 15 and 14 are used and emptied)")
+    parser.add_argument("--no-redis", action="store_true",
+                        help="no Redis: per-process cache and sessions in PostgreSQL (the embedded default)")
     args = parser.parse_args(argv)
 
     url = require_postgres()
@@ -449,9 +471,10 @@ def main(argv: list[str] | None = None) -> int:
               "machine": machine(),
               "config": {"users": args.users, "think_s": args.think, "workers": args.workers,
                          "duration_s": args.duration, "warmup_s": args.warmup, "worker_class": "sync",
-                         "settings": "config.settings.bench (production + bench URLs)"}}
+                         "settings": "config.settings.bench (production + bench URLs)",
+                         "redis": not args.no_redis}}
 
-    large_env = bench_env(url)
+    large_env = bench_env(url, bench_redis(args, 15))
     print("bench: static files (production manifest storage)", flush=True)
     manage(large_env, "collectstatic", "--noinput", "-v", "0")
 
@@ -480,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
         small_communities = max(1, args.small_households // per_community)
         print(f"bench: small county, {args.small_households:,} households in {small_communities} communities "
               f"({small_name})", flush=True)
-        small_env = bench_env(with_database(url, small_name))
+        small_env = bench_env(with_database(url, small_name), bench_redis(args, 14))
         small = prepare(small_env, args, args.small_households, small_communities)
         result["small"] = {k: v for k, v in small.items() if k != "targets"}
         result["generation"]["small"] = remember_generation(small)

@@ -374,17 +374,20 @@ def standing(ballot: Ballot, person: Person | None) -> Standing:
 
 
 def resident_person(user) -> Person | None:
-    return Person.objects.select_related("household").filter(user=user).first()
+    person = Person.objects.select_related("household").filter(user=user).first()
+    if person is not None:
+        user.person = person  # the reverse one-to-one's cache: services check actor.person without a query
+    return person
 
 
 def resident_ballot(person: Person | None, ballot_id: int) -> Ballot:
-    """A ballot of the resident's community that is open, closed or published."""
-    from cocreate.meetings.services import resident_community
-
-    ballot = ballot_detail(ballot_id=ballot_id)
-    community = resident_community(person)
-    if (ballot is None or community is None or ballot.community_id != community.pk
-            or ballot.status == Ballot.Status.DRAFT):
+    """A ballot of the resident's community that is open, closed or published: what the ballot
+    page shows and a vote needs (its choices), in two queries. The resident's household lies in
+    the ballot's community when its path does (one community never contains another)."""
+    ballot = (Ballot.objects.select_related("topic", "community", "node").prefetch_related("choices")
+              .filter(pk=ballot_id).exclude(status=Ballot.Status.DRAFT).first())
+    household = person.household if person is not None else None
+    if ballot is None or household is None or not household.path.startswith(ballot.community.path):
         raise Http404
     return ballot
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -217,6 +217,21 @@ def _lock_open(ballot: Ballot, when: datetime | None = None) -> Ballot:
     return locked
 
 
+def _hold_open(ballot: Ballot) -> None:
+    """Refuse unless the ballot is open now, and hold it open until the vote commits. Voters take
+    the row in share mode, so votes run side by side while closing, freezing or a paper count
+    (which lock it for update) wait for them, and find them when they go on."""
+    if connection.vendor != "postgresql":  # SQLite: IMMEDIATE transactions already serialise writers
+        _lock_open(ballot)
+        return
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM decisions_ballot WHERE id = %s AND status = %s AND opens_at <= %s "
+                       "AND closes_at > %s FOR SHARE", [ballot.pk, Ballot.Status.OPEN, now, now])
+        if cursor.fetchone() is None:
+            _lock_open(ballot, now)  # raises the reason: not yet open, or closed
+
+
 def _normalised(ballot: Ballot, choices) -> list[str]:
     options = list(ballot.choices.all())
     try:
@@ -241,8 +256,7 @@ def vote_cast(*, actor, ballot: Ballot, person: Person, choices) -> list[Vote]:
     vote online (the unique row is theirs already)."""
     if actor is None or getattr(actor, "person", None) is None or actor.person.pk != person.pk:
         raise PermissionDenied("decisions.vote")
-    ballot = _lock_open(ballot)
-    person = Person.objects.select_related("household").get(pk=person.pk)
+    _hold_open(ballot)
     voters = selectors.voter_identities(ballot, person)
     if not voters:
         raise DomainError(_("You are not on the list of voters for this ballot."))
@@ -250,25 +264,31 @@ def vote_cast(*, actor, ballot: Ballot, person: Person, choices) -> list[Vote]:
     existing = selectors.my_votes(ballot, voters)
     if any(v.channel != Vote.Channel.ONLINE for v in existing.values()):
         raise Conflict(_("Your vote was already counted on paper or by a show of hands."))
-    votes = []
-    for voter in voters:
-        vote = existing.get(voter.key)
-        if vote is not None:
-            Vote.objects.filter(pk=vote.pk).update(choices=normalised, person=person, cast_by=actor,
-                                                   change_count=F("change_count") + 1, updated_at=timezone.now())
-        else:
-            try:
-                with transaction.atomic():
-                    vote = Vote.objects.create(
-                        ballot=ballot, voter_key=voter.key, person=person,
-                        household_id=voter.household_id or person.household_id, owner_id=voter.owner_id,
-                        area_m2=voter.area, channel=Vote.Channel.ONLINE, choices=normalised, cast_by=actor)
-            except IntegrityError as taken:  # only without row locks (SQLite readers); never twice
-                raise Conflict(_("Your vote was already counted.")) from taken
-        votes.append(vote)
+    votes = [_write_vote(ballot, voter, existing.get(voter.key), person=person, actor=actor, choices=normalised)
+             for voter in voters]
     record(actor=actor, action="vote.changed" if existing else "vote.cast", target=ballot, node=ballot.node,
            data={"voters": len(voters), "channel": Vote.Channel.ONLINE})  # never the choice: the vote is secret
     return votes
+
+
+def _write_vote(ballot: Ballot, voter, vote: Vote | None, *, person: Person, actor, choices: list[str]) -> Vote:
+    """Change the voter's online vote, or cast it. Voters hold the ballot only in share mode, so
+    the same household's two phones can race to cast: the second finds the first's row (the
+    unique key) and changes it instead; a row counted on paper stays refused."""
+    if vote is None:
+        try:
+            with transaction.atomic():
+                return Vote.objects.create(
+                    ballot=ballot, voter_key=voter.key, person=person,
+                    household_id=voter.household_id or person.household_id, owner_id=voter.owner_id,
+                    area_m2=voter.area, channel=Vote.Channel.ONLINE, choices=choices, cast_by=actor)
+        except IntegrityError:
+            vote = Vote.objects.get(ballot=ballot, voter_key=voter.key)
+            if vote.channel != Vote.Channel.ONLINE:
+                raise Conflict(_("Your vote was already counted on paper or by a show of hands.")) from None
+    Vote.objects.filter(pk=vote.pk).update(choices=choices, person=person, cast_by=actor,
+                                           change_count=F("change_count") + 1, updated_at=timezone.now())
+    return vote
 
 
 # --- paper ballots and show of hands --------------------------------------------------------------

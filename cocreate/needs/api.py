@@ -251,7 +251,7 @@ def create(request, payload: NeedIn):
     need = services.need_raise(actor=request.user, person=me.person, text=data["text"], category=data["category"],
                                place=data["place"], node=data["node"], latitude=data["latitude"],
                                longitude=data["longitude"])
-    return Status(201, _resident_detail(me, selectors.need_detail(need_id=need.pk)))
+    return Status(201, _resident_detail(me, selectors.resident_need_detail(need_id=need.pk)))
 
 
 @router.get("/needs/{int:need_id}", response=responses({200: NeedDetailOut}), summary="A need and its timeline")
@@ -268,7 +268,7 @@ def support(request, need_id: int):
     me = _resident(request.user)
     need = _visible_need(me, need_id)
     services.need_support(actor=request.user, need=need, person=me.person)
-    return _resident_detail(me, selectors.need_detail(need_id=need.pk))
+    return _resident_detail(me, selectors.resident_need_detail(need_id=need.pk))
 
 
 @router.get("/needs/{int:need_id}/photos/{int:photo_id}", summary="A photo of a need (JPEG)",

@@ -22,8 +22,6 @@ class NeedsConfig(AppConfig):
 
     @staticmethod
     def _forget_common_ground_on_changes() -> None:
-        from django.db import transaction
-
         from cocreate.audit.services import subscribe
 
         from .models import Need
@@ -32,7 +30,7 @@ class NeedsConfig(AppConfig):
         def forget(event) -> None:
             community_id = Need.objects.filter(pk=event.target_id).values_list("community_id", flat=True).first()
             if community_id is not None:
-                transaction.on_commit(lambda: forget_common_ground(community_id))
+                forget_common_ground(community_id)  # now and after the commit
 
         for action in ("need.raised", "need.supported", "need.merged",
                        *(f"need.{status}" for status in Need.Status.values)):

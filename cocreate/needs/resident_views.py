@@ -45,7 +45,7 @@ def _resident(user) -> Resident:
 def _visible_need(me: Resident, need_id: int) -> Need:
     """A need of the resident's community; an individual (个性) one only to its own household
     and to those supporting it. Anything else answers 404."""
-    need = selectors.need_detail(need_id=need_id)
+    need = selectors.resident_need_detail(need_id=need_id)
     if need is None or me.community is None or need.community_id != me.community.pk:
         raise Http404
     if need.scope == Need.Scope.INDIVIDUAL and need.household_id != me.household.pk and not (

@@ -4,10 +4,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from cocreate.core import generations
 from cocreate.orgs.models import Household, HouseholdLink, Kind, OrgUnit, RoleGrant
 
 from . import similarity
@@ -66,10 +66,23 @@ def need_page(*, node: OrgUnit, status: str = "", order: str = "new", before: tu
     return rows, (cursor(rows[-1]) if more else None)
 
 
+@dataclass(frozen=True)
+class NeedRef:
+    """What a cluster shows of a need. Clusters are cached per community and read on every
+    needs page, so they hold this much and no more (a cluster can gather 200 needs)."""
+    pk: int
+    text: str
+    support_count: int
+
+    @classmethod
+    def of(cls, need: Need) -> "NeedRef":
+        return cls(need.pk, need.text, need.support_count)
+
+
 @dataclass
 class NeedCluster:
-    representative: Need
-    members: list[Need] = field(default_factory=list)
+    representative: NeedRef
+    members: list[NeedRef] = field(default_factory=list)
     household_count: int = 0  # distinct households supporting any member
 
     @property
@@ -80,31 +93,23 @@ class NeedCluster:
 COMMON_GROUND_SECONDS = 300
 
 
-def _generation_key(community_id: int) -> str:
-    return f"needs:common-ground-generation:{community_id}"
+def _common_ground_generation(community_id: int) -> str:
+    return f"needs:common-ground:{community_id}"
 
 
 def forget_common_ground(community_id: int) -> None:
-    """A need of the community was raised, supported, moved on or merged: drop its cached
-    最大公约数 (every worker shares the cache, Redis in production)."""
-    key = _generation_key(community_id)
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, None)
+    """A need of the community was raised, supported, moved on or merged: its 最大公约数 is
+    computed again on the next read (core/generations.py)."""
+    generations.bump(_common_ground_generation(community_id))
 
 
 def common_ground(*, community: OrgUnit, within: OrgUnit | None = None, limit: int = 10) -> list[NeedCluster]:
     """最大公约数, cached per community: clustering compares every pair of the top needs'
     texts, far more work than reading them, and the view may lag a write by nothing — the
     cache is forgotten by the needs events (apps.py), and expires in five minutes anyway."""
-    generation = cache.get_or_set(_generation_key(community.pk), 0, None)
-    key = f"needs:common-ground:{community.pk}:{generation}:{within.pk if within else 0}:{limit}"
-    clusters = cache.get(key)
-    if clusters is None:
-        clusters = _common_ground(community=community, within=within, limit=limit)
-        cache.set(key, clusters, COMMON_GROUND_SECONDS)
-    return clusters
+    return generations.cached(
+        _common_ground_generation(community.pk), f"{within.pk if within else 0}:{limit}",
+        lambda: _common_ground(community=community, within=within, limit=limit), COMMON_GROUND_SECONDS)
 
 
 def _common_ground(*, community: OrgUnit, within: OrgUnit | None, limit: int) -> list[NeedCluster]:
@@ -114,14 +119,15 @@ def _common_ground(*, community: OrgUnit, within: OrgUnit | None, limit: int) ->
     qs = Need.objects.open().filter(community=community).exclude(scope=Need.Scope.INDIVIDUAL)
     if within is not None and within.pk != community.pk:
         qs = qs.filter(path__startswith=within.path)
-    top = list(qs.select_related("category").order_by("-support_count", "-id")[:200])
-    clusters = [NeedCluster(group[0], group) for group in similarity.cluster(top)]
+    top = list(qs.order_by("-support_count", "-id").only("id", "text", "support_count")[:200])
     households = defaultdict(set)
     for need_id, household_id in Support.objects.filter(need__in=[n.pk for n in top]).values_list(
             "need_id", "household_id"):
         households[need_id].add(household_id)
-    for cluster in clusters:
-        cluster.household_count = len(set().union(*(households[n.pk] for n in cluster.members)))
+    clusters = []
+    for group in similarity.cluster(top):
+        count = len(set().union(*(households[n.pk] for n in group)))
+        clusters.append(NeedCluster(NeedRef.of(group[0]), [NeedRef.of(n) for n in group], count))
     clusters.sort(key=lambda c: (-c.household_count, -c.representative.support_count, -c.representative.pk))
     return clusters[:limit]
 
@@ -130,6 +136,13 @@ def need_detail(*, need_id: int) -> Need | None:
     return (Need.objects.select_related("category", "community", "node", "person", "household__node", "merged_into",
                                         "recorded_by", "assigned_node", "assigned_to", "visit__campaign")
             .prefetch_related("photos", "updates__actor", "merged").filter(pk=need_id).first())
+
+
+def resident_need_detail(*, need_id: int) -> Need | None:
+    """A need as residents see it (page and API): what they are shown, nothing of the staff's
+    side. Three tables joined, not eleven: PostgreSQL plans the wider join in ~3 ms."""
+    return (Need.objects.select_related("category", "node", "merged_into").prefetch_related("photos", "updates")
+            .filter(pk=need_id).first())
 
 
 def household_supports(*, household_id: int | None, need_ids: list[int]) -> set[int]:

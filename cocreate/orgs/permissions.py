@@ -6,6 +6,8 @@ A forbidden object answers 404 like a missing one, so ids cannot be probed (Heal
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from cocreate.core import generations
+
 from .models import HouseholdLink, OrgUnit, Role, RoleGrant
 
 STAFF_ROLES = frozenset(Role.values)
@@ -32,15 +34,37 @@ ROLE_RANK = [
 INCOMPATIBLE_ROLES = [{Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}]
 
 
+GRANTS_SECONDS = 300  # backstop only: granting and revoking forget the cached grants at once
+
+
 def active_grants(user) -> list[RoleGrant]:
-    """The user's active grants with their nodes, read once per request."""
+    """The user's active grants with their nodes: read once per request, and across requests
+    from a shared cache (Redis) that role_grant and role_revoke make stale in their transaction.
+    A per-process cache would keep a revoked grant alive in the other workers, so without a
+    shared one every request reads the table."""
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_cocreate_grants", None)
     if cached is None:
-        cached = list(RoleGrant.objects.filter(user=user, revoked_at__isnull=True).select_related("node__level"))
+        cached = (generations.cached(_grants_generation(user.pk), "grants", lambda: _read_grants(user.pk),
+                                     GRANTS_SECONDS)
+                  if generations.shared() else _read_grants(user.pk))
         user._cocreate_grants = cached
     return cached
+
+
+def _read_grants(user_id: int) -> list[RoleGrant]:
+    return list(RoleGrant.objects.filter(user_id=user_id, revoked_at__isnull=True).select_related("node__level"))
+
+
+def _grants_generation(user_id: int) -> str:
+    return f"orgs:grants:{user_id}"
+
+
+def forget_grants(user) -> None:
+    """After a grant or revocation: this request and every later one read the table again."""
+    clear_grant_cache(user)
+    generations.bump(_grants_generation(user.pk))
 
 
 def clear_grant_cache(user) -> None:

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Substr
+
+from cocreate.core import generations
 
 from .models import Body, Household, HouseholdLink, Kind, OrgUnit, PartnerUnit, Person, Role, RoleGrant
 
@@ -35,26 +36,17 @@ class Coverage:
 # audit events of those writes, see apps.py); five minutes is the backstop for writes that
 # bypass the services (bulk loads).
 TREE_FIGURES_SECONDS = 300
-_GENERATION = "orgs:tree-generation"
 TREE_EVENTS = ("household.registered", "household.imported", "household.moved", "household.updated",
                "household.linked", "person.added", "person.updated", "orgunit.created", "role.granted",
                "role.revoked", "seed.scale")
 
 
 def forget_tree_figures() -> None:
-    try:
-        cache.incr(_GENERATION)
-    except ValueError:
-        cache.set(_GENERATION, 1, None)
+    generations.bump("orgs:tree")
 
 
 def _tree_figures(name: str, node: OrgUnit, compute):
-    key = f"orgs:{name}:{node.pk}:{cache.get_or_set(_GENERATION, 0, None)}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, TREE_FIGURES_SECONDS)
-    return value
+    return generations.cached("orgs:tree", f"{name}:{node.pk}", compute, TREE_FIGURES_SECONDS)
 
 
 def node_coverage(*, node: OrgUnit) -> Coverage:

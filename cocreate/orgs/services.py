@@ -30,7 +30,7 @@ from .models import (
     Person,
     RoleGrant,
 )
-from .permissions import active_grants, check_incompatible, clear_grant_cache, require_perm
+from .permissions import active_grants, check_incompatible, clear_grant_cache, forget_grants, require_perm
 
 HOUSEHOLD_KINDS = {Kind.COMMUNITY, Kind.GRID, Kind.MICROGRID, Kind.BUILDING}
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -325,7 +325,7 @@ def role_grant(*, actor, user, node: OrgUnit, role: str) -> RoleGrant:
         raise DomainError(_("Only staff accounts with a password and second factor can hold this role."))
     grant, _created = RoleGrant.objects.get_or_create(user=user, node=node, role=role, revoked_at=None,
                                                defaults={"granted_by": actor})
-    clear_grant_cache(user)
+    forget_grants(user)
     record(actor=actor, action="role.granted", target=user, node=node, data={"role": role})
     return grant
 
@@ -335,7 +335,7 @@ def role_revoke(*, actor, grant: RoleGrant) -> None:
     _system_or_perm(actor, "orgs.grant_roles", grant.node)
     grant.revoked_at = timezone.now()
     grant.save(update_fields=["revoked_at"])
-    clear_grant_cache(grant.user)
+    forget_grants(grant.user)
     record(actor=actor, action="role.revoked", target=grant.user, node=grant.node, data={"role": grant.role})
 
 

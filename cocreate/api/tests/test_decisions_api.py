@@ -244,7 +244,7 @@ def test_create_open_close_publish_with_audit_events(api, token_for, topic, cast
     with NewEvents() as events:
         opened = api.post("decisions_staff_ballot_open", ballot_id=ballot_id, token=token)
     assert opened.json()["status"] == "open" and events.actions[0] == "ballot.opened"
-    services.vote_cast(actor=cast["resident"], ballot=Ballot(pk=ballot_id), person=org_tree.resident_person,
+    services.vote_cast(actor=cast["resident"], ballot=Ballot.objects.get(pk=ballot_id), person=org_tree.resident_person,
                        choices=[body["choices"][0]["key"]])
     with NewEvents() as events:
         closed = api.post("decisions_staff_ballot_close", ballot_id=ballot_id, token=token)

@@ -475,6 +475,40 @@ def test_1000_concurrent_votes_from_200_voters_leave_200_rows(cast, org_tree, to
     by_rows = Counter(c[0] for c in rows.values_list("choices", flat=True))
     assert result.counts == {k: by_rows.get(k, 0) for k in ("yes", "no", "abstain")}
     assert sum(result.counts.values()) == 200 == result.voted
+    assert sum(change + 1 for change in rows.values_list("change_count", flat=True)) == 1000  # none lost
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_household_voting_from_many_phones_at_once_keeps_one_row_and_counts_every_change(
+        cast, residents, make_ballot):
+    """Voters hold the ballot in share mode, so one household's phones race to cast: the first
+    insert wins and every other becomes a change of that row — no 409, nothing lost."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    ballot = make_ballot("yes_no")
+    person = residents[0]
+    person.user.person = person
+    barrier = threading.Barrier(12)
+    errors = []
+
+    def phone(choice):
+        try:
+            barrier.wait(timeout=30)
+            services.vote_cast(actor=person.user, ballot=ballot, person=person, choices=[choice])
+        except Exception as failed:  # the test reports any failure
+            errors.append(failed)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=phone, args=(["yes", "no"][n % 2],)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    row = Vote.objects.get(ballot=ballot)
+    assert row.change_count == 11
 
 
 def test_the_scheduled_command_closes_only_ballots_past_their_closing_time(cast, residents, make_ballot,

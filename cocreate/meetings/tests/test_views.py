@@ -283,5 +283,5 @@ def test_topic_lists_query_count_is_fixed(client, signed_in, cast, org_tree, dja
     signed_in(cast["resident"])
     url = reverse("meetings:topics")
     client.get(url)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert client.get(url).status_code == 200

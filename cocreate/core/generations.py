@@ -1,0 +1,46 @@
+"""Cached values that a write makes stale at once: each is stored under a generation number
+that the write bumps, so a reader builds its key from the number it read and never finds a
+value computed before the write.
+
+The write bumps twice: in its transaction, so its own later reads miss; and after the commit,
+so a reader that computed the old value between the two stored it under a number nobody reads
+again. A time-out remains the backstop for rows changed behind the services (bulk loads).
+"""
+
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import transaction
+
+
+def shared() -> bool:
+    """Whether every worker process reads the same cache (Redis). A per-process cache cannot
+    hear another worker's bump, so what must never be stale (permissions) is not cached there."""
+    return not isinstance(caches["default"], LocMemCache | DummyCache)
+
+
+def current(name: str) -> int:
+    return cache.get_or_set(f"generation:{name}", 0, None)
+
+
+def _bump_now(name: str) -> None:
+    try:
+        cache.incr(f"generation:{name}")
+    except ValueError:  # never read yet, or evicted
+        cache.set(f"generation:{name}", 1, None)
+
+
+def bump(name: str) -> None:
+    """Make every value cached under `name` stale, now and again after the commit."""
+    _bump_now(name)
+    transaction.on_commit(lambda: _bump_now(name))
+
+
+def cached(name: str, key: str, compute, seconds: int):
+    """`compute()`, cached under the current generation of `name` for at most `seconds`."""
+    full_key = f"{name}:{current(name)}:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, seconds)
+    return value

@@ -1,0 +1,38 @@
+"""The bench's judgement of its targets (bench/report.py): a run that measured no read page
+says so instead of calling every target met, and a slow page is named as a miss."""
+
+from bench import report
+
+
+def _row(name, *, read=True, rps=100.0, p95=20.0, queries=5):
+    return {"name": name, "tree": "county", "read": read, "rps": rps, "ok_rps": rps, "p50_ms": p95 / 2,
+            "p95_ms": p95, "queries_min": queries, "queries_max": queries, "queries_median": queries,
+            "errors": 0}
+
+
+def _run(*rows):
+    result = {"config": {"users": 16}, "machine": {"cores": 2},
+              "scenarios": [_row("one_row", read=False, rps=500.0), *rows]}
+    report.evaluate(result)
+    return result["targets"]
+
+
+def test_a_run_of_the_ceilings_only_judges_no_read_target():
+    targets = _run()
+    assert targets["p95"]["met"] is None and targets["ceiling_share"]["met"] is None
+    assert targets["fixed_queries"]["met"] is None
+    assert targets["errors"]["met"] is True
+
+
+def test_a_slow_page_is_a_named_miss_and_a_fast_one_is_met():
+    targets = _run(_row("slow_page", p95=80.0, rps=100.0), _row("fast_page", p95=30.0, rps=300.0))
+    assert targets["p95"]["met"] is False and "slow_page (80 ms)" in targets["p95"]["detail"]
+    assert "fast_page" not in targets["p95"]["detail"]
+    assert targets["ceiling_share"]["met"] is False and "slow_page (20.0 %)" in targets["ceiling_share"]["detail"]
+    assert targets["fixed_queries"]["met"] is True
+
+
+def test_errors_are_a_miss_whatever_ran():
+    failing = _row("page")
+    failing["errors"] = 3
+    assert _run(failing)["errors"]["met"] is False
