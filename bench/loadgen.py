@@ -168,6 +168,7 @@ def summarise(samples: list[Sample], window: float) -> dict:
         "queries_min": min(queries) if queries else None,
         "queries_max": max(queries) if queries else None,
         "queries_median": sorted(queries)[len(queries) // 2] if queries else None,
+        "queries_counts": {str(n): c for n, c in sorted(Counter(queries).items())},
     }
 
 

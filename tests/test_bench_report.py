@@ -36,3 +36,15 @@ def test_errors_are_a_miss_whatever_ran():
     failing = _row("page")
     failing["errors"] = 3
     assert _run(failing)["errors"]["met"] is False
+
+
+def test_a_rare_refill_keeps_the_query_count_fixed_and_a_frequent_one_does_not():
+    steady = _row("steady")
+    steady["queries_counts"] = {"5": 995, "6": 5}  # the session's once-a-minute write
+    wobbly = _row("wobbly")
+    wobbly["queries_counts"] = {"5": 90, "7": 10}
+    targets = _run(steady, wobbly)
+    assert targets["fixed_queries"]["met"] is False
+    assert "wobbly/county (5 (7 in 10.0 %))" in targets["fixed_queries"]["detail"]
+    assert "steady" not in targets["fixed_queries"]["detail"]
+    assert report._query_mix(steady) == "5 (6 in 0.5 %)"

@@ -66,6 +66,9 @@ def need_page(*, node: OrgUnit, status: str = "", order: str = "new", before: tu
     return rows, (cursor(rows[-1]) if more else None)
 
 
+SIMILAR_SHOWN = 5
+
+
 @dataclass(frozen=True)
 class NeedRef:
     """What a cluster shows of a need. Clusters are cached per community and read on every
@@ -88,6 +91,15 @@ class NeedCluster:
     @property
     def households(self) -> int:
         return self.household_count or sum(n.support_count for n in self.members)
+
+    @property
+    def similar(self) -> list[NeedRef]:
+        """The similar needs a list shows under the representative: a few, not a cluster of 40."""
+        return self.members[1:1 + SIMILAR_SHOWN]
+
+    @property
+    def similar_hidden(self) -> int:
+        return max(0, len(self.members) - 1 - SIMILAR_SHOWN)
 
 
 COMMON_GROUND_SECONDS = 300

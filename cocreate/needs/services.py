@@ -11,27 +11,19 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from cocreate.audit.services import record
-from cocreate.core import generations
 from cocreate.core.errors import Conflict, DomainError, InvalidTransition
 from cocreate.orgs.models import Household, HouseholdLink, Kind, OrgUnit, Person, Role
 from cocreate.orgs.permissions import ROLES_FOR, active_grants, has_perm, require_perm
+from cocreate.orgs.selectors import ancestors_by_kind
 
 from . import similarity
 from .models import MAX_PHOTOS, Category, Need, NeedPhoto, NeedUpdate, Support, Visit, VisitCampaign
 
-NODES_SECONDS = 3600  # nodes are created, never moved or renamed, so no write bumps "orgs:nodes"
-
 
 def community_of(node: OrgUnit) -> OrgUnit:
-    """The community or village a node belongs to (itself if it is one); read on most of a
-    resident's pages, so cached per node under the tree's node generation."""
-    if node.kind == Kind.COMMUNITY:
-        return node
-    community = generations.cached(
-        "orgs:nodes", f"community-of:{node.pk}",
-        lambda: OrgUnit.objects.filter(path__in=node.ancestor_paths(), kind=Kind.COMMUNITY).first() or False,
-        NODES_SECONDS)  # False: cached "none", as None means a miss
-    if not community:
+    """The community or village a node belongs to (itself if it is one)."""
+    community = node if node.kind == Kind.COMMUNITY else ancestors_by_kind(node).get(Kind.COMMUNITY)
+    if community is None:
         raise DomainError(_("Needs are raised in a community or village, or below it."))
     return community
 

@@ -37,8 +37,8 @@ class Coverage:
 # bypass the services (bulk loads).
 TREE_FIGURES_SECONDS = 300
 TREE_EVENTS = ("household.registered", "household.imported", "household.moved", "household.updated",
-               "household.linked", "person.added", "person.updated", "orgunit.created", "role.granted",
-               "role.revoked", "seed.scale")
+               "household.linked", "person.added", "person.updated", "person.account_linked", "orgunit.created",
+               "role.granted", "role.revoked", "seed.scale")
 
 
 def forget_tree_figures() -> None:
@@ -140,19 +140,37 @@ class ResidentHome:
     link_leaders: list[HouseholdLink]
 
 
+NODES_SECONDS = 3600  # nodes are created, never moved or renamed, so no write bumps "orgs:nodes"
+
+
+def ancestors_by_kind(node: OrgUnit) -> dict[str, OrgUnit]:
+    """The node and its ancestors by kind (county, street, community, grid …), read on most
+    resident pages, so cached per node: a node's ancestors never change."""
+    return generations.cached(
+        "orgs:nodes", f"ancestors:{node.pk}",
+        lambda: {n.kind: n for n in OrgUnit.objects.filter(path__in=node.ancestor_paths())}, NODES_SECONDS)
+
+
+def grid_workers(grid: OrgUnit) -> list[Person]:
+    """The grid's workers as residents see them; forgotten with the tree figures (role and
+    person events)."""
+    def read() -> list[Person]:
+        worker_users = RoleGrant.objects.filter(node=grid, role=Role.GRID_WORKER, revoked_at__isnull=True)
+        return list(Person.objects.filter(user__in=worker_users.values("user")))
+
+    return _tree_figures("grid-workers", grid, read)
+
+
 def resident_home(*, user) -> ResidentHome:
     """What a resident sees first: their household, community, grid worker and 联户长."""
     person = Person.objects.select_related("household__node__level", "node").filter(user=user).first()
     household = person.household if person else None
     if household is None:
         return ResidentHome(person, None, None, None, [], [])
-    ancestors = {n.kind: n for n in OrgUnit.objects.filter(path__in=household.node.ancestor_paths())}
+    ancestors = ancestors_by_kind(household.node)
     community = ancestors.get(Kind.COMMUNITY)
     grid = ancestors.get(Kind.GRID)
-    workers = []
-    if grid is not None:
-        worker_users = RoleGrant.objects.filter(node=grid, role=Role.GRID_WORKER, revoked_at__isnull=True)
-        workers = list(Person.objects.filter(user__in=worker_users.values("user")))
+    workers = grid_workers(grid) if grid is not None else []
     links = list(HouseholdLink.objects.filter(household=household).select_related("leader"))
     return ResidentHome(person, household, community, grid, workers, links)
 

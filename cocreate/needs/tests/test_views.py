@@ -227,6 +227,20 @@ def test_community_list_as_cadre_and_404_elsewhere(client, signed_in, cast, org_
     assert reverse("needs_staff:list", args=[org_tree.community.pk]) in street  # the communities table
 
 
+def test_a_large_cluster_shows_five_similar_needs_and_how_many_more(client, signed_in, cast, org_tree, category,
+                                                                    neighbours):
+    for n in range(8):
+        raise_need(head(neighbours[n]), category, text=f"小区{n}号楼的路灯晚上不亮")
+    signed_in(cast["cadre"])
+    page = text_of(client.get(reverse("needs_staff:list", args=[org_tree.community.pk])))
+    clusters = page.split('class="cluster-members"')[1].split("</ul>")[0]
+    assert clusters.count("<a href=") == 5
+    assert "另有2条类似需求" in clusters
+    english = text_of(client.get(reverse("needs_staff:list", args=[org_tree.community.pk]),
+                                 HTTP_ACCEPT_LANGUAGE="en"))
+    assert "and 2 more similar needs" in english
+
+
 def _list_queries(client, url) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
