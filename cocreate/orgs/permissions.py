@@ -104,9 +104,15 @@ def scope_roots(user, action: str) -> list[OrgUnit]:
     return sorted(nodes, key=lambda n: n.path)
 
 
+NODES_SECONDS = 3600  # nodes are created, never moved or renamed, so no write bumps "orgs:nodes"
+
+
 def node_for(user, action: str, node_id: int) -> OrgUnit:
-    """The node if the user may do `action` there; missing and forbidden both give 404."""
-    node = OrgUnit.objects.select_related("level", "parent").filter(pk=node_id).first()
+    """The node if the user may do `action` there; missing and forbidden both give 404. Read
+    on every staff page, so cached by id (only found nodes: a missing id may be created)."""
+    node = generations.cached(
+        "orgs:nodes", f"node:{node_id}",
+        lambda: OrgUnit.objects.select_related("level", "parent").filter(pk=node_id).first(), NODES_SECONDS)
     if node is None or not has_perm(user, action, node):
         raise Http404
     return node

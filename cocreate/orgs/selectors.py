@@ -8,6 +8,7 @@ from django.db.models.functions import Substr
 from cocreate.core import generations
 
 from .models import Body, Household, HouseholdLink, Kind, OrgUnit, PartnerUnit, Person, Role, RoleGrant
+from .permissions import NODES_SECONDS
 
 PAGE_SIZE = 50
 
@@ -89,8 +90,7 @@ def node_children(*, node: OrgUnit) -> list[OrgUnit]:
 def node_breadcrumb(*, node: OrgUnit, roots: list[OrgUnit]) -> list[OrgUnit]:
     """Ancestors from the highest node the viewer may see down to this node."""
     visible_from = min((len(r.path) for r in roots if node.path.startswith(r.path)), default=len(node.path))
-    paths = [p for p in node.ancestor_paths() if len(p) >= visible_from]
-    return list(OrgUnit.objects.filter(path__in=paths).order_by("path"))
+    return [n for n in node_ancestors(node) if len(n.path) >= visible_from]
 
 
 def household_page(*, node: OrgUnit, after: tuple[str, int] | None = None, query: str = "",
@@ -140,15 +140,16 @@ class ResidentHome:
     link_leaders: list[HouseholdLink]
 
 
-NODES_SECONDS = 3600  # nodes are created, never moved or renamed, so no write bumps "orgs:nodes"
+def node_ancestors(node: OrgUnit) -> list[OrgUnit]:
+    """The node and its ancestors, from the top: read on most pages (breadcrumbs, a resident's
+    community and grid), so cached per node. A node's ancestors never change."""
+    return generations.cached(
+        "orgs:nodes", f"ancestors:{node.pk}",
+        lambda: list(OrgUnit.objects.filter(path__in=node.ancestor_paths()).order_by("path")), NODES_SECONDS)
 
 
 def ancestors_by_kind(node: OrgUnit) -> dict[str, OrgUnit]:
-    """The node and its ancestors by kind (county, street, community, grid …), read on most
-    resident pages, so cached per node: a node's ancestors never change."""
-    return generations.cached(
-        "orgs:nodes", f"ancestors:{node.pk}",
-        lambda: {n.kind: n for n in OrgUnit.objects.filter(path__in=node.ancestor_paths())}, NODES_SECONDS)
+    return {n.kind: n for n in node_ancestors(node)}
 
 
 def grid_workers(grid: OrgUnit) -> list[Person]:

@@ -212,6 +212,7 @@ def test_staff_list_by_keyset_with_a_fixed_number_of_queries(api, token_for, mak
     _neighbour_ballot(org_tree)
     token = _staff(token_for)
     api.get("me_profile", token=token)
+    api.get("decisions_staff_ballots", node_id=org_tree.community.pk, token=token)  # warm: the node is cached
     seen, cursor, counts = [], None, []
     while True:
         with CaptureQueriesContext(connection) as queries:

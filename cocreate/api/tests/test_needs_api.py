@@ -160,6 +160,7 @@ def test_me_preferences_and_messages(api, token_for, needs, cast, org_tree):
 def test_staff_list_in_scope_only_with_fixed_queries(api, token_for, needs, org_tree, category):
     token = token_for("grid_worker", "password+totp")
     api.get("me_profile", token=token)
+    api.get("needs_staff_index", node_id=org_tree.grid.pk, token=token)  # warm: the node is cached by id
     with CaptureQueriesContext(connection) as small:
         body = api.get("needs_staff_index", node_id=org_tree.grid.pk, token=token, query={"limit": 1}).json()
     assert len(body["items"]) == 1 and body["next"]

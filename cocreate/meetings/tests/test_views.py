@@ -258,7 +258,7 @@ def test_meetings_list_query_count_is_fixed(client, signed_in, cast, org_tree, d
     signed_in(cast["cadre"])
     url = reverse("meetings_staff:list", args=[org_tree.community.pk])
     client.get(url)  # warm the session and the grants
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         page = client.get(url)
     assert page.status_code == 200
 

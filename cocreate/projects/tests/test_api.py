@@ -274,6 +274,7 @@ def test_staff_list_by_keyset_with_a_fixed_number_of_queries(
     more = [_project(cast, org_tree.grid, needs=[need], title=f"网格项目{i}") for i in range(4)]
     cadre = token("cadre")
     api.get("me_profile", token=cadre)
+    api.get("projects_staff_projects", node_id=org_tree.community.pk, token=cadre)  # warm: the node is cached
     seen, cursor, counts = [], None, []
     while True:
         with CaptureQueriesContext(connection) as queries:
