@@ -910,9 +910,18 @@ def run_python(args: list[str], env: dict) -> subprocess.CompletedProcess:
 
 
 def test_production_settings_pass_the_deploy_check_with_no_warnings(tmp_path):
-    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_env(tmp_path))
+    env = production_env(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")  # the check connects to nothing
+    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_asks_for_redis_when_the_cache_is_per_process(tmp_path):
+    env = production_env(tmp_path)
+    env.pop("REDIS_URL", None)
+    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode != 0
+    assert "cocreate.W001" in result.stdout + result.stderr and "REDIS_URL" in result.stdout + result.stderr
 
 
 def test_production_settings_refuse_to_start_without_a_long_secret_key(tmp_path):
