@@ -38,9 +38,15 @@ def bump(name: str) -> None:
 
 def cached(name: str, key: str, compute, seconds: int):
     """`compute()`, cached under the current generation of `name` for at most `seconds`."""
-    full_key = f"{name}:{current(name)}:{key}"
-    value = cache.get(full_key)
+    return kept(f"{name}:{current(name)}:{key}", compute, seconds)
+
+
+def kept(key: str, compute, seconds: int):
+    """`compute()`, cached for `seconds`, for values no write changes (no generation to read).
+    None is not kept: a row missing now may be created."""
+    value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(full_key, value, seconds)
+        if value is not None:
+            cache.set(key, value, seconds)
     return value

@@ -104,14 +104,16 @@ def scope_roots(user, action: str) -> list[OrgUnit]:
     return sorted(nodes, key=lambda n: n.path)
 
 
-NODES_SECONDS = 3600  # nodes are created, never moved or renamed, so no write bumps "orgs:nodes"
+# Nodes are created, never moved or renamed: their look-ups are kept an hour with no generation.
+# A service that renamed or moved one would have to put them under a generation first.
+NODES_SECONDS = 3600
 
 
 def node_for(user, action: str, node_id: int) -> OrgUnit:
     """The node if the user may do `action` there; missing and forbidden both give 404. Read
     on every staff page, so cached by id (only found nodes: a missing id may be created)."""
-    node = generations.cached(
-        "orgs:nodes", f"node:{node_id}",
+    node = generations.kept(
+        f"orgs:node:{node_id}",
         lambda: OrgUnit.objects.select_related("level", "parent").filter(pk=node_id).first(), NODES_SECONDS)
     if node is None or not has_perm(user, action, node):
         raise Http404

@@ -143,8 +143,8 @@ class ResidentHome:
 def node_ancestors(node: OrgUnit) -> list[OrgUnit]:
     """The node and its ancestors, from the top: read on most pages (breadcrumbs, a resident's
     community and grid), so cached per node. A node's ancestors never change."""
-    return generations.cached(
-        "orgs:nodes", f"ancestors:{node.pk}",
+    return generations.kept(
+        f"orgs:ancestors:{node.pk}",
         lambda: list(OrgUnit.objects.filter(path__in=node.ancestor_paths()).order_by("path")), NODES_SECONDS)
 
 
