@@ -3,7 +3,7 @@
 from cocreate.core import generations
 
 
-def test_a_bump_makes_the_cached_value_stale():
+def test_a_bump_makes_the_cached_value_stale(db):  # the second bump waits for the commit
     calls = []
 
     def compute():
