@@ -2,8 +2,8 @@
 ballots, voting and changing one's vote until the close, and the public result page (no login:
 it is what the QR code on the printed notice opens; it shows aggregate figures only)."""
 
-from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cocreate.core.auth import resident_required
@@ -11,7 +11,9 @@ from cocreate.core.errors import DomainError
 from cocreate.meetings.services import resident_community
 
 from . import selectors, services
-from .models import Ballot
+from .models import Ballot, Vote
+
+RECORDED = "recorded"  # the query flag of the page a vote redirects to
 
 
 def _choices_from(request, ballot: Ballot) -> list[str]:
@@ -48,12 +50,15 @@ def ballot(request, ballot_id: int):
         except DomainError as refused:
             error, status = refused.message, refused.status
         else:
-            messages.success(request, _("Thank you. Your vote is recorded; you can change it until the close."))
-            return redirect("decisions:ballot", ballot_id=ballot.pk)
+            # The thanks rides on the address, not in a session message: a flash message would
+            # write the session twice per vote (store, then clear), and a whole village votes in
+            # the same hour. The page only thanks a voter whose vote it can show.
+            return redirect(reverse("decisions:ballot", args=[ballot.pk]) + f"?{RECORDED}=1")
     mine = selectors.standing(ballot, me)
     current = mine.current
     return render(request, "decisions/resident_ballot.html", {
         "ballot": ballot, "voters": mine.voters, "current": current,
+        "recorded": bool(current) and current.channel == Vote.Channel.ONLINE and RECORDED in request.GET,
         "current_keys": current.choices if current and current.choices else [],
         "can_vote": mine.can_vote,
         "ranks": range(1, ballot.choices.count() + 1), "error": error,

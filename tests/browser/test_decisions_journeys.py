@@ -34,6 +34,7 @@ def vote_yes(new_page, phone: str, ballot_id: int) -> None:
     page.locator("#choice-yes").check()
     click_and_wait(page, page.locator("main form button[type=submit]"))
     expect(page.locator("#my-choice")).to_be_visible()
+    expect(page.locator("main [role=status]")).to_be_visible()  # the thanks, in the page's language
     assert not page.js_errors, page.js_errors
 
 

@@ -8,6 +8,6 @@ def test_a_per_process_cache_is_a_deploy_warning(settings):
 
 
 def test_redis_satisfies_the_check(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    settings.CACHES = {"default": {"BACKEND": "cocreate.core.cache.RedisCache",
                                    "LOCATION": "redis://127.0.0.1:6379/12"}}
     assert checks.shared_cache(None) == []  # configuring the backend needs no connection

@@ -18,16 +18,38 @@ def test_resident_votes_changes_and_sees_the_current_choice(client, signed_in, c
     first, second = (c.key for c in ballot.choices.all()[:2])
     signed_in(cast["resident"])
     url = reverse("decisions:ballot", args=[ballot.pk])
+    assert client.get(url + "?recorded=1").content.decode().count("Your vote is recorded") == 0  # nothing cast yet
     assert client.post(url, {"choice": first}).status_code == 302
-    assert client.post(url, {"choice": second}).status_code == 302
+    response = client.post(url, {"choice": second})
+    assert response.status_code == 302 and response["Location"] == url + "?recorded=1"
+    thanked = client.get(response["Location"]).content.decode()
+    assert "Your vote is recorded" in thanked and 'role="status"' in thanked
     page = client.get(url).content.decode()
     assert 'id="my-choice"' in page and f'value="{second}" checked' in page
+    assert "Your vote is recorded" not in page
     assert Vote.objects.get().choices == [second]
     response = client.post(url, {"choice": [first, second]})
     assert response.status_code == 400
     services.ballot_close(actor=cast["cadre"], ballot=ballot)
     assert client.post(url, {"choice": first}).status_code == 400
     assert Vote.objects.get().choices == [second]
+
+
+def test_a_vote_leaves_the_session_unwritten(client, signed_in, cast, make_ballot):
+    """The thanks after a vote comes from the page, not a flash message kept in the session
+    (which would write the session row on the vote and again on the page that shows it)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ballot = make_ballot("single")
+    signed_in(cast["resident"])
+    url = reverse("decisions:ballot", args=[ballot.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, {"choice": ballot.choices.first().key})
+        assert "Your vote is recorded" in client.get(response["Location"]).content.decode()
+    writes = [q["sql"] for q in queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+    assert writes == []
 
 
 def test_resident_ranks_options(client, signed_in, cast, make_ballot):

@@ -25,7 +25,7 @@ def redis_cache(settings):
     except redis.RedisError:
         pytest.skip("no Redis on 127.0.0.1:6379")
     # A prefix of its own instead of emptying the database: parallel test workers share it.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS,
+    settings.CACHES = {"default": {"BACKEND": "cocreate.core.cache.RedisCache", "LOCATION": REDIS,
                                    "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
     assert generations.shared()
 
