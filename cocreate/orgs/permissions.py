@@ -109,12 +109,17 @@ def scope_roots(user, action: str) -> list[OrgUnit]:
 NODES_SECONDS = 3600
 
 
-def node_for(user, action: str, node_id: int) -> OrgUnit:
-    """The node if the user may do `action` there; missing and forbidden both give 404. Read
-    on every staff page, so cached by id (only found nodes: a missing id may be created)."""
-    node = generations.kept(
+def cached_node(node_id: int) -> OrgUnit | None:
+    """A node with its level and parent, by id: read on most pages, so cached (only found
+    nodes: a missing id may be created later)."""
+    return generations.kept(
         f"orgs:node:{node_id}",
         lambda: OrgUnit.objects.select_related("level", "parent").filter(pk=node_id).first(), NODES_SECONDS)
+
+
+def node_for(user, action: str, node_id: int) -> OrgUnit:
+    """The node if the user may do `action` there; missing and forbidden both give 404."""
+    node = cached_node(node_id)
     if node is None or not has_perm(user, action, node):
         raise Http404
     return node

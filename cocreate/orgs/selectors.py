@@ -8,7 +8,7 @@ from django.db.models.functions import Substr
 from cocreate.core import generations
 
 from .models import Body, Household, HouseholdLink, Kind, OrgUnit, PartnerUnit, Person, Role, RoleGrant
-from .permissions import NODES_SECONDS
+from .permissions import NODES_SECONDS, cached_node
 
 PAGE_SIZE = 50
 
@@ -145,7 +145,8 @@ def node_ancestors(node: OrgUnit) -> list[OrgUnit]:
     community and grid), so cached per node. A node's ancestors never change."""
     return generations.kept(
         f"orgs:ancestors:{node.pk}",
-        lambda: list(OrgUnit.objects.filter(path__in=node.ancestor_paths()).order_by("path")), NODES_SECONDS)
+        lambda: list(OrgUnit.objects.filter(path__in=node.ancestor_paths()).select_related("level")
+                     .order_by("path")), NODES_SECONDS)
 
 
 def ancestors_by_kind(node: OrgUnit) -> dict[str, OrgUnit]:
@@ -164,10 +165,11 @@ def grid_workers(grid: OrgUnit) -> list[Person]:
 
 def resident_home(*, user) -> ResidentHome:
     """What a resident sees first: their household, community, grid worker and 联户长."""
-    person = Person.objects.select_related("household__node__level", "node").filter(user=user).first()
+    person = Person.objects.select_related("household").filter(user=user).first()
     household = person.household if person else None
     if household is None:
         return ResidentHome(person, None, None, None, [], [])
+    household.node = cached_node(household.node_id)  # not joined: a wide join costs more to plan than to run
     ancestors = ancestors_by_kind(household.node)
     community = ancestors.get(Kind.COMMUNITY)
     grid = ancestors.get(Kind.GRID)
