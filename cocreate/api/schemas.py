@@ -2,6 +2,8 @@
 
 from ninja import Schema
 
+from .errors import require_valid
+
 
 class ErrorOut(Schema):
     detail: str
@@ -43,3 +45,12 @@ def form_data(payload: Schema, *, prefix: str = "") -> dict:
         return "" if value is None else str(value)
 
     return {f"{prefix}-{k}" if prefix else k: text(v) for k, v in payload.dict().items()}
+
+
+def valid_form(form_class, payload: Schema, **kwargs):
+    """The step most write endpoints take: the page's form, filled from the payload, must be
+    valid, or the answer is a 400 with its errors. Returns the bound form (its cleaned data,
+    and whatever the form offers the service, such as `service_kwargs()`)."""
+    form = form_class(form_data(payload), **kwargs)
+    require_valid(form)
+    return form

@@ -22,7 +22,7 @@ from ninja.files import UploadedFile
 from cocreate.api.auth import require_staff
 from cocreate.api.errors import require_valid
 from cocreate.api.idempotency import idempotent
-from cocreate.api.schemas import cursor_text, form_data, parse_cursor, responses
+from cocreate.api.schemas import cursor_text, form_data, parse_cursor, responses, valid_form
 from cocreate.core.errors import DomainError
 from cocreate.meetings.services import resident_community
 from cocreate.orgs.permissions import has_perm, node_for
@@ -491,8 +491,7 @@ def staff_ballot_close(request, ballot_id: int):
              summary="Publish the result of a closed ballot")
 @idempotent
 def staff_ballot_publish(request, ballot_id: int, payload: PublishIn):
-    form = PublishForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(PublishForm, payload)
     return _move(request, ballot_id, services.ballot_publish, note=form.cleaned_data["note"])
 
 
@@ -525,8 +524,7 @@ def staff_owners(request, ballot_id: int, payload: OwnersIn):
     ballot = selectors.staff_ballot(request.user, ballot_id, MANAGE)
     if ballot.eligibility != Ballot.Eligibility.OWNERS:
         raise DomainError(_("This ballot's voters are not an owners' roll."), code="not_owners_ballot")
-    form = OwnersForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(OwnersForm, payload)
     done = services.owners_import(actor=request.user, node=ballot.node, text=form.cleaned_data["lines"])
     _rows, count, area = selectors.owner_roll(node=ballot.node)
     return {**done, "owners": count, "area_m2": area}
@@ -600,8 +598,7 @@ def staff_procedure(request, procedure_id: int):
 def staff_procedure_start(request, topic_id: int, payload: ProcedureIn):
     require_staff(request)
     topic = selectors.staff_topic(request.user, topic_id)
-    form = ProcedureForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(ProcedureForm, payload)
     made = services.procedure_start(actor=request.user, topic=topic, **form.cleaned_data)
     return Status(201, _procedure(request, selectors.staff_procedure(request.user, made.pk)))
 
@@ -617,8 +614,7 @@ def staff_stage(request, procedure_id: int, payload: StageIn):
     procedure = selectors.staff_procedure(request.user, procedure_id, MANAGE)
     # A finished procedure or a skipped stage is refused by the service, with the page's message.
     stage = payload.stage or selectors.upcoming_stage(procedure) or ""
-    form = StageForm(form_data(payload), procedure=procedure, stage=stage)
-    require_valid(form)
+    form = valid_form(StageForm, payload, procedure=procedure, stage=stage)
     data = form.cleaned_data
     services.procedure_record_stage(actor=request.user, procedure=procedure, stage=stage, **{
         k: data.get(k) for k in ("held_on", "body", "meeting", "ballot", "expected", "present", "approving",

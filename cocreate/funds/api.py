@@ -19,9 +19,8 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from cocreate.api.auth import require_staff
-from cocreate.api.errors import require_valid
 from cocreate.api.idempotency import idempotent
-from cocreate.api.schemas import form_data, responses
+from cocreate.api.schemas import responses, valid_form
 from cocreate.orgs.permissions import has_perm, node_for, scope_paths
 
 from . import pdf, selectors, services, wording
@@ -369,8 +368,7 @@ def staff_pools(request, node_id: int):
 def staff_pool_create(request, node_id: int, payload: PoolIn):
     require_staff(request)
     node = node_for(request.user, MANAGE_POOL, node_id)
-    form = PoolForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(PoolForm, payload)
     pool = services.pool_create(actor=request.user, node=node, **form.service_kwargs())
     return Status(201, _staff_pool(request, pool.pk))
 
@@ -426,8 +424,7 @@ def staff_application_create(request, pool_id: int, payload: ApplicationIn):
     pool = selectors.staff_pool(request.user, pool_id)
     if not scope_paths(request.user, PREPARE):
         raise Http404
-    form = ApplicationForm(form_data(payload), projects=selectors.projects_to_apply(request.user, pool))
-    d = require_valid(form)
+    d = valid_form(ApplicationForm, payload, projects=selectors.projects_to_apply(request.user, pool)).cleaned_data
     made = services.application_create(actor=request.user, pool=pool, project=d["project"],
                                        requested_fen=yuan_to_fen(d["requested_yuan"]), note=d["note"])
     return Status(201, _staff_application(request, made.pk))
@@ -446,7 +443,7 @@ def staff_application(request, application_id: int):
 def staff_application_submit(request, application_id: int, payload: SubmitIn):
     require_staff(request)
     app = selectors.staff_application(request.user, application_id, PREPARE)
-    d = require_valid(ResubmitForm(form_data(payload)))
+    d = valid_form(ResubmitForm, payload).cleaned_data
     services.application_submit(actor=request.user, application=app, requested_fen=yuan_to_fen(d["requested_yuan"]))
     return _staff_application(request, application_id)
 
@@ -458,7 +455,7 @@ def staff_application_review(request, application_id: int, payload: ReviewIn):
     """400 `maker_checker` for whoever prepared it, or approved it at another level."""
     require_staff(request)
     app = selectors.staff_application(request.user, application_id)
-    d = require_valid(ReviewForm(form_data(payload)))
+    d = valid_form(ReviewForm, payload).cleaned_data
     services.application_review(actor=request.user, application=app, decision=d["decision"], comment=d["comment"],
                                 score=d["score"])
     return _staff_application(request, application_id)
@@ -472,7 +469,6 @@ def staff_disbursement(request, application_id: int, payload: DisbursementIn):
     app = selectors.staff_application(request.user, application_id)
     if not has_perm(request.user, MANAGE_POOL, app.pool.node):
         raise Http404
-    form = DisbursementForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(DisbursementForm, payload)
     services.disbursement_record(actor=request.user, application=app, **form.service_kwargs())
     return Status(201, _staff_application(request, application_id))

@@ -20,7 +20,7 @@ from ninja import Field, Query, Router, Schema, Status
 from cocreate.api.auth import require_staff
 from cocreate.api.errors import require_valid
 from cocreate.api.idempotency import idempotent
-from cocreate.api.schemas import form_data, responses
+from cocreate.api.schemas import form_data, responses, valid_form
 from cocreate.orgs.models import Person
 from cocreate.orgs.permissions import has_perm, node_for
 
@@ -413,8 +413,7 @@ def topic(request, topic_id: int):
 def post_add(request, topic_id: int, payload: PostIn):
     me = selectors.resident(request.user)
     the_topic = selectors.resident_topic(me, topic_id)
-    form = PostForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(PostForm, payload)
     parent = selectors.reply_parent(the_topic, form.cleaned_data["parent"]) if form.cleaned_data["parent"] else None
     post = services.post_add(actor=request.user, topic=the_topic, body=form.cleaned_data["body"], parent=parent)
     return Status(201, _post(Post.objects.select_related("person", "author").get(pk=post.pk), set()))
@@ -427,8 +426,7 @@ def post_report(request, post_id: int, payload: ReasonIn):
     """One report per reader per post: a second one answers 409."""
     me = selectors.resident(request.user)
     the_post = selectors.resident_post(me, post_id)
-    form = ReasonForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(ReasonForm, payload)
     services.post_report(actor=request.user, post=the_post, reason=form.cleaned_data["reason"])
     return Status(201, _post(Post.objects.select_related("person", "author").get(pk=the_post.pk), {the_post.pk}))
 
@@ -444,8 +442,7 @@ def _fresh_option(request, me, option_id: int) -> dict:
 def option_propose(request, topic_id: int, payload: OptionIn):
     me = selectors.resident(request.user)
     the_topic = selectors.resident_topic(me, topic_id)
-    form = OptionForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(OptionForm, payload)
     option = services.option_propose(actor=request.user, topic=the_topic, **form.proposal())
     return Status(201, _fresh_option(request, me, option.pk))
 
@@ -516,8 +513,7 @@ def meeting_need(request, meeting_id: int, payload: MeetingNeedIn):
     """The need's source is the meeting (channel `meeting`); follow it with GET /needs/{id}."""
     me = selectors.resident(request.user)
     the_meeting = selectors.invited_meeting(me, meeting_id)
-    form = MeetingNeedForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(MeetingNeedForm, payload)
     need = services.meeting_need_raise(actor=request.user, meeting=the_meeting, person=me.person,
                                        text=form.cleaned_data["text"], category=form.cleaned_data["category"])
     return Status(201, {**_need_ref(need), "meeting": the_meeting.pk})
@@ -558,9 +554,8 @@ def staff_topic_create(request, node_id: int, payload: TopicIn):
         raise Http404  # topics belong to a community or a part of it
     if payload.node is None:
         payload.node = node.pk
-    form = TopicForm(form_data(payload), nodes=selectors.areas(node),
-                     needs=selectors.topic_need_candidates(community=community))
-    require_valid(form)
+    form = valid_form(TopicForm, payload, nodes=selectors.areas(node),
+                      needs=selectors.topic_need_candidates(community=community))
     data = form.cleaned_data
     if not has_perm(request.user, "meetings.manage_topic", data["node"]):
         raise Http404
@@ -576,8 +571,7 @@ def staff_topic_link(request, topic_id: int, payload: LinkNeedsIn):
     """Needs received or accepted move on to deliberation (their own timeline and notices)."""
     require_staff(request)
     the_topic = selectors.staff_topic(request.user, topic_id, "meetings.manage_topic")
-    form = LinkNeedsForm(form_data(payload), needs=selectors.linkable_needs(topic=the_topic))
-    require_valid(form)
+    form = valid_form(LinkNeedsForm, payload, needs=selectors.linkable_needs(topic=the_topic))
     services.topic_link_needs(actor=request.user, topic=the_topic, needs=list(form.cleaned_data["needs"]))
     return _staff_topic(request.user, the_topic.pk)
 
@@ -588,8 +582,7 @@ def staff_topic_link(request, topic_id: int, payload: LinkNeedsIn):
 def staff_post_hide(request, post_id: int, payload: ReasonIn):
     require_staff(request)
     the_post = selectors.moderated_post(request.user, post_id)
-    form = ReasonForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(ReasonForm, payload)
     services.post_hide(actor=request.user, post=the_post, reason=form.cleaned_data["reason"])
     return _post(Post.objects.select_related("person", "author").get(pk=the_post.pk), set())
 
@@ -675,8 +668,7 @@ def staff_meeting_status(request, meeting_id: int, payload: StatusIn):
     """Closing freezes attendance and tallies; cancelling needs a reason, which the invitees are told."""
     require_staff(request)
     the_meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
-    form = MeetingStatusForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(MeetingStatusForm, payload)
     services.meeting_set_status(actor=request.user, meeting=the_meeting, status=form.cleaned_data["status"],
                                 reason=form.cleaned_data["reason"])
     return _fresh_meeting(request, the_meeting.pk)
@@ -690,8 +682,7 @@ def staff_checkin(request, meeting_id: int, payload: HostCheckinIn):
     """201 when checked in now, 200 when they already were."""
     require_staff(request)
     the_meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
-    form = HostCheckinForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(HostCheckinForm, payload)
     person = Person.objects.filter(pk=form.cleaned_data["person"]).first()
     if person is None:
         raise Http404
@@ -707,8 +698,7 @@ def staff_tally(request, item_id: int, payload: TallyIn):
     """The hands counted cannot exceed the people checked in."""
     require_staff(request)
     item = selectors.staff_agenda_item(request.user, item_id)
-    form = TallyForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(TallyForm, payload)
     return _agenda_item(services.tally_record(actor=request.user, item=item, **form.cleaned_data))
 
 
@@ -718,8 +708,7 @@ def staff_tally(request, item_id: int, payload: TallyIn):
 def staff_minutes(request, meeting_id: int, payload: MinutesIn):
     require_staff(request)
     the_meeting = selectors.staff_meeting(request.user, meeting_id, "meetings.run_meeting")
-    form = MinutesForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(MinutesForm, payload)
     services.minutes_record(actor=request.user, meeting=the_meeting, minutes=form.cleaned_data["minutes"])
     return _fresh_meeting(request, the_meeting.pk)
 

@@ -19,7 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from cocreate.api.auth import require_staff
 from cocreate.api.errors import require_valid
 from cocreate.api.idempotency import idempotent
-from cocreate.api.schemas import DetailOut, cursor_text, form_data, parse_cursor, responses
+from cocreate.api.schemas import DetailOut, cursor_text, form_data, parse_cursor, responses, valid_form
 from cocreate.core.errors import DomainError
 from cocreate.orgs.permissions import has_perm, node_for
 
@@ -245,8 +245,7 @@ def _resident_detail(me, need: Need) -> dict:
 @idempotent
 def create(request, payload: NeedIn):
     me = _resident(request.user)
-    form = NeedForm(form_data(payload), community=_my_community(me))
-    require_valid(form)
+    form = valid_form(NeedForm, payload, community=_my_community(me))
     data = form.cleaned_data
     need = services.need_raise(actor=request.user, person=me.person, text=data["text"], category=data["category"],
                                place=data["place"], node=data["node"], latitude=data["latitude"],
@@ -376,9 +375,8 @@ def record(request, household_id: int, payload: RecordIn):
     code goes to the resident at once; they read it back (POST /staff/needs/{id}/consent)."""
     require_staff(request)
     household = staff_pages._household_for(request.user, household_id)
-    form = RecordForm(form_data(payload), community=services.community_of(household.node),
+    form = valid_form(RecordForm, payload, community=services.community_of(household.node),
                       members=household.members.all())
-    require_valid(form)
     need = staff_pages._raise_for(request.user, form)
     try:
         services.need_consent_request(actor=request.user, need=need)

@@ -19,7 +19,7 @@ from ninja.files import UploadedFile
 from cocreate.api.auth import require_staff
 from cocreate.api.errors import require_valid
 from cocreate.api.idempotency import idempotent
-from cocreate.api.schemas import form_data, responses
+from cocreate.api.schemas import responses, valid_form
 from cocreate.core.errors import DomainError
 from cocreate.orgs.models import Kind
 from cocreate.orgs.permissions import has_perm, node_for
@@ -302,8 +302,7 @@ def my_orders(request, query: Query[ListQuery]):
 @idempotent
 def order_place(request, payload: OrderIn):
     me = selectors.resident(request.user)
-    form = OrderForm(form_data(payload), community=me.community)
-    data = require_valid(form)
+    data = valid_form(OrderForm, payload, community=me.community).cleaned_data
     if me.person is None:
         raise DomainError(_("The resident is not registered in a household yet."),
                                    code="no_household")
@@ -328,7 +327,7 @@ def _act(request, order_id: int, service, **kwargs) -> dict:
 @idempotent
 def order_rate(request, order_id: int, payload: RateIn):
     """409 when already rated; 403 for anyone but the resident who placed it."""
-    data = require_valid(RateForm(form_data(payload)))
+    data = valid_form(RateForm, payload).cleaned_data
     return _act(request, order_id, services.order_rate, rating=data["rating"], comment=data["comment"])
 
 
@@ -336,7 +335,7 @@ def order_rate(request, order_id: int, payload: RateIn):
              summary="Cancel my order until it is accepted")
 @idempotent
 def order_cancel(request, order_id: int, payload: ReasonIn):
-    data = require_valid(ReasonForm(form_data(payload)))
+    data = valid_form(ReasonForm, payload).cleaned_data
     return _act(request, order_id, services.order_cancel, reason=data["reason"])
 
 
@@ -371,7 +370,7 @@ def order_accept(request, order_id: int):
              summary="Give back an order I have not accepted yet")
 @idempotent
 def order_decline(request, order_id: int, payload: ReasonIn):
-    data = require_valid(ReasonForm(form_data(payload)))
+    data = valid_form(ReasonForm, payload).cleaned_data
     return _act(request, order_id, services.order_decline, reason=data["reason"])
 
 
@@ -415,7 +414,7 @@ def staff_order(request, order_id: int):
 def staff_dispatch(request, order_id: int, payload: DispatchIn):
     require_staff(request)
     the_order = selectors.staff_order(request.user, order_id, MANAGE)
-    data = require_valid(DispatchForm(form_data(payload), community=the_order.community))
+    data = valid_form(DispatchForm, payload, community=the_order.community).cleaned_data
     services.order_dispatch(actor=request.user, order=the_order, member=data["member"],
                             unit=None if data["member"] else data["unit"])
     return _staff_order(request, selectors.staff_order(request.user, order_id))
@@ -427,7 +426,7 @@ def staff_dispatch(request, order_id: int, payload: DispatchIn):
 def staff_order_cancel(request, order_id: int, payload: ReasonIn):
     require_staff(request)
     the_order = selectors.staff_order(request.user, order_id, MANAGE)
-    data = require_valid(ReasonForm(form_data(payload)))
+    data = valid_form(ReasonForm, payload).cleaned_data
     services.order_cancel(actor=request.user, order=the_order, reason=data["reason"])
     return _staff_order(request, selectors.staff_order(request.user, order_id))
 
@@ -451,7 +450,7 @@ def staff_offer_create(request, node_id: int, payload: OfferIn):
     node = node_for(request.user, MANAGE, node_id)
     if node.kind != Kind.COMMUNITY:
         raise DomainError(_("Offers are made to a community or village."), code="not_community")
-    data = require_valid(OfferForm(form_data(payload), community=node))
+    data = valid_form(OfferForm, payload, community=node).cleaned_data
     made = services.offer_create(actor=request.user, community=node, **data)
     return Status(201, _offer_detail(request, selectors.staff_offer(request.user, made.pk)))
 
@@ -479,7 +478,7 @@ def staff_service_publish(request, offer_id: int, payload: ItemIn):
     """409 when that match (or the offer alone) is already listed."""
     require_staff(request)
     the_offer = selectors.staff_offer(request.user, offer_id, MANAGE)
-    data = require_valid(ItemForm(form_data(payload), offer=the_offer))
+    data = valid_form(ItemForm, payload, offer=the_offer).cleaned_data
     services.item_publish(actor=request.user, offer=the_offer, **data)
     return Status(201, _offer_detail(request, selectors.staff_offer(request.user, offer_id)))
 
@@ -525,7 +524,7 @@ def staff_pairing_add(request, node_id: int, payload: PairingIn):
                                    code="not_community")
     # Already paired units are choices too, so that pairing one again answers 409, not 400.
     units = selectors.pairable_units(community=node) + selectors.paired_units(community=node)
-    data = require_valid(PairingForm(form_data(payload), units=units))
+    data = valid_form(PairingForm, payload, units=units).cleaned_data
     made = services.pairing_add(actor=request.user, community=node, **data)
     return Status(201, {"id": made.pk, "unit": _ref(made.unit), "community": _ref(made.community),
                         "since": made.since})

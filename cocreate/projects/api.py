@@ -27,7 +27,7 @@ from ninja.files import UploadedFile
 from cocreate.api.auth import require_staff
 from cocreate.api.errors import require_valid
 from cocreate.api.idempotency import idempotent
-from cocreate.api.schemas import form_data, responses
+from cocreate.api.schemas import form_data, responses, valid_form
 from cocreate.core.masking import mask_name
 from cocreate.decisions.forms import yuan_to_fen
 from cocreate.meetings import selectors as meeting_selectors
@@ -631,8 +631,7 @@ def pledge(request, project_id: int, payload: PledgeIn):
     `area_m2` (and `value_yuan` if it has one); equipment `description` and `value_yuan`.
     `value_fen` in the answer is the estimate at today's valuation; a cadre confirms it."""
     the_project = _resident_project(request, project_id)
-    form = PledgeForm(form_data(payload), project=the_project)
-    require_valid(form)
+    form = valid_form(PledgeForm, payload, project=the_project)
     made = services.pledge_make(actor=request.user, project=the_project, gift=form.gift(),
                                 as_household=form.cleaned_data["as_household"],
                                 anonymous=form.cleaned_data["anonymous"])
@@ -703,8 +702,7 @@ def staff_project_status(request, project_id: int, payload: StatusIn):
     """A move not allowed from the current status answers 400 `invalid_transition`; building
     needs a budget."""
     the_project = _managed(request, project_id)
-    form = StatusForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(StatusForm, payload)
     services.project_set_status(actor=request.user, project=the_project, **form.cleaned_data)
     return _staff_detail(request, project_id)
 
@@ -715,8 +713,7 @@ def staff_project_status(request, project_id: int, payload: StatusIn):
 def staff_budget_line_add(request, project_id: int, payload: BudgetLineIn):
     """While planning or raising funds: the plan is fixed once construction starts."""
     the_project = _managed(request, project_id)
-    form = BudgetLineForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(BudgetLineForm, payload)
     services.budget_line_add(actor=request.user, project=the_project, **form.service_kwargs())
     return Status(201, _staff_detail(request, project_id))
 
@@ -737,8 +734,7 @@ def staff_budget_line_remove(request, line_id: int):
 @idempotent
 def staff_source_add(request, project_id: int, payload: SourceIn):
     the_project = _managed(request, project_id)
-    form = SourceForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(SourceForm, payload)
     services.funding_source_add(actor=request.user, project=the_project, **form.service_kwargs())
     return Status(201, _staff_detail(request, project_id))
 
@@ -759,8 +755,7 @@ def staff_source_remove(request, source_id: int):
 @idempotent
 def staff_milestone_add(request, project_id: int, payload: MilestoneIn):
     the_project = _managed(request, project_id)
-    form = MilestoneForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(MilestoneForm, payload)
     m = services.milestone_add(actor=request.user, project=the_project, **form.cleaned_data)
     return Status(201, {"id": m.pk, "title": m.title, "due_date": m.due_date, "done_on": m.done_on})
 
@@ -786,8 +781,7 @@ def _task(t) -> dict:
 @idempotent
 def staff_task_add(request, project_id: int, payload: TaskIn):
     the_project = _managed(request, project_id)
-    form = TaskForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(TaskForm, payload)
     return Status(201, _task(services.task_add(actor=request.user, project=the_project, **form.cleaned_data)))
 
 
@@ -853,8 +847,7 @@ def staff_pledge_confirm(request, pledge_id: int, evidence: File[UploadedFile] =
 def staff_pledge_decline(request, pledge_id: int, payload: ReasonIn):
     require_staff(request)
     the_pledge = selectors.staff_pledge(request.user, pledge_id, MANAGE)
-    form = ReasonForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(ReasonForm, payload)
     services.pledge_decline(actor=request.user, pledge=the_pledge, reason=form.cleaned_data["reason"])
     return _fresh_pledge(pledge_id)
 
@@ -883,8 +876,7 @@ def staff_contribution_reverse(request, entry_id: int, payload: ReasonIn):
     """Once per entry (409 after); a reversal cannot be reversed (400)."""
     require_staff(request)
     entry = selectors.staff_entry(request.user, entry_id, MANAGE)
-    form = ReasonForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(ReasonForm, payload)
     reversal = services.contribution_reverse(actor=request.user, entry=entry, reason=form.cleaned_data["reason"])
     return Status(201, _fresh_entry(reversal.pk))
 
@@ -934,8 +926,7 @@ def staff_valuation_set(request, node_id: int, payload: ValuationIn):
     they were confirmed at."""
     require_staff(request)
     node = node_for(request.user, CONFIGURE, node_id)
-    form = ValuationForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(ValuationForm, payload)
     services.valuation_set(actor=request.user, node=node,
                            labour_day_fen=yuan_to_fen(form.cleaned_data["labour_day_yuan"]),
                            hours_per_day=form.cleaned_data["hours_per_day"])
@@ -949,8 +940,7 @@ def staff_material_price_set(request, node_id: int, payload: MaterialPriceIn):
     """The node needs its own table first (POST …/valuation): 400 otherwise."""
     require_staff(request)
     node = node_for(request.user, CONFIGURE, node_id)
-    form = MaterialPriceForm(form_data(payload))
-    require_valid(form)
+    form = valid_form(MaterialPriceForm, payload)
     services.material_price_set(actor=request.user, node=node, name=form.cleaned_data["name"],
                                 unit=form.cleaned_data["unit"], price_fen=yuan_to_fen(form.cleaned_data["price_yuan"]))
     return _staff_valuation(request, node)
