@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cocreate.core.context_processors.site",
             ],
+            "builtins": ["cocreate.core.templatetags.cocreate_text"],
         },
     },
 ]
