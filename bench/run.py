@@ -377,6 +377,21 @@ def drive(server: "Server", scenarios: list[Scenario], args, tree: str) -> list[
     return rows
 
 
+def faster_ceilings(rows: list[dict], again: list[dict]) -> list[dict]:
+    """A ceiling is what the server can do: a neighbour's burst on a shared machine only lowers
+    it, and a lowered ceiling flatters every page's share. So each ceiling runs first and again
+    last, and the faster run counts; the other's req/s is kept beside it."""
+    later = {r["name"]: r for r in again if "ok_rps" in r}
+    out = []
+    for row in rows:
+        other = later.get(row["name"])
+        if other is not None and "ok_rps" in row:
+            row, other = (other, row) if other["ok_rps"] > row["ok_rps"] else (row, other)
+            row = row | {"other_run_rps": other["rps"]}
+        out.append(row)
+    return out
+
+
 def drive_growth(pairs: list[tuple[Scenario, Scenario]], large: "Server", small: "Server", args) -> list[dict]:
     """The same scenario on the county and on the small county, in alternating slices
     (large, small, small, large, …) so that a change in the machine's load in the meantime
@@ -513,6 +528,10 @@ def main(argv: list[str] | None = None) -> int:
     servers = [Server(large_env, args.workers, log)]
     try:
         rows = drive(servers[0], scenarios, args, "county")
+        repeat = [s for s in scenarios if s.capability == "ceiling"]
+        if len(repeat) < len(scenarios):
+            print("bench: the ceilings again, last", flush=True)
+            rows = faster_ceilings(rows, drive(servers[0], repeat, args, "county"))
         result["memory_mib"] = servers[0].memory()
         if small is not None:
             print("bench: list growth, small county and county in alternating slices", flush=True)
