@@ -58,7 +58,7 @@ def ballot(request, ballot_id: int):
     current = mine.current
     return render(request, "decisions/resident_ballot.html", {
         "ballot": ballot, "voters": mine.voters, "current": current,
-        "recorded": bool(current) and current.channel == Vote.Channel.ONLINE and RECORDED in request.GET,
+        "recorded": RECORDED in request.GET and current is not None and current.channel == Vote.Channel.ONLINE,
         "current_keys": current.choices if current and current.choices else [],
         "can_vote": mine.can_vote,
         "ranks": range(1, ballot.choices.count() + 1), "error": error,
