@@ -112,3 +112,15 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+QUERY_COUNTS = {"django_assert_num_queries", "django_assert_max_num_queries"}
+
+
+@pytest.fixture(autouse=True)
+def _pages_built_when_counted(request, settings):
+    """The suite runs with pages kept (PAGE_CACHE_LOCAL); a test that counts a page's queries
+    counts what building it costs, so it builds every time."""
+    module = vars(request.module)
+    if QUERY_COUNTS & set(request.fixturenames) or "CaptureQueriesContext" in module or "count_queries" in module:
+        settings.PAGE_CACHE_SECONDS = 0

@@ -58,9 +58,13 @@ class SessionMinter:
         person.save(update_fields=["user"])
         return user
 
-    def mint(self, user) -> str:
+    def mint(self, user, csrf: str = "") -> str:
+        """The cookies of a browser after a full sign-in: the session, and the CSRF cookie that
+        the sign-in page set (`csrf`, or a new one)."""
+        from django.conf import settings
         from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
         from django.contrib.sessions.backends.db import SessionStore
+        from django.utils.crypto import get_random_string
 
         from cocreate.accounts.middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN
         from cocreate.core.auth import SESSION_2FA
@@ -76,7 +80,7 @@ class SessionMinter:
             session[SESSION_2FA] = "totp"
         session.set_expiry(6 * 60 * 60)
         session.save()
-        return f"{self.cookie_name}={session.session_key}"
+        return f"{self.cookie_name}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf or get_random_string(32)}"
 
 
 def vacuum_analyze() -> float:

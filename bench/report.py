@@ -71,6 +71,18 @@ def _query_mix(row: dict) -> str:
     return f"{steady} ({', '.join(f'{n} in {100 * c / total:.1f} %' for n, c in others.items())})"
 
 
+def _kept(row: dict) -> dict:
+    """The kept pages' statements as a row of their own, for the same rules."""
+    return {"queries_counts": row.get("kept_queries_counts")}
+
+
+def _kept_mix(row: dict) -> str:
+    """`7`, or `7 · kept 3 (96 %)` when pages were served from the page cache."""
+    if not row.get("kept_queries_counts"):
+        return _query_mix(row)
+    return f"{_query_mix(row)} · kept {_query_mix(_kept(row))} ({row.get('kept_pct', 0):g} %)"
+
+
 def evaluate(result: dict) -> None:
     """Add ceiling shares, the growth table and the state of each target to `result`."""
     county = _by(result, "county")
@@ -112,9 +124,11 @@ def evaluate(result: dict) -> None:
            if r.get("ceiling_share_pct") is None or r["ceiling_share_pct"] < CEILING_SHARE_TARGET]
     grew = [f"{g['name']} (×{g['p50_ratio']})" for g in growth
             if g["p50_ratio"] is None or g["p50_ratio"] > GROWTH_TARGET]
-    varying = [f"{r['name']}/{r['tree']} ({_query_mix(r)})" for r in result["scenarios"]
+    writes = _session_writes(result["config"])
+    varying = [f"{r['name']}/{r['tree']} ({_kept_mix(r)})" for r in result["scenarios"]
                if r.get("read") and "rps" in r
-               and _refill_share(r, _session_writes(result["config"])) > REFILL_SHARE_MAX]
+               and max(_refill_share(r, writes), _refill_share(_kept(r), writes) if r.get("kept_queries_counts")
+                       else 0.0) > REFILL_SHARE_MAX]
     varying += [f"{g['name']} ({g['small_queries']} at {g['small_households']:,} vs {g['large_queries']})"
                 for g in growth if g["small_queries"] != g["large_queries"]]
     errors = [f"{r['name']}/{r['tree']} ({r['errors']})" for r in result["scenarios"] if r.get("errors")]
@@ -194,7 +208,7 @@ def markdown(result: dict) -> str:
         if "failed" in row:
             lines.append(f"| {row['title']} | – | – | – | – | check failed: {row['failed']} | – | – | – | – | – |")
             continue
-        queries = _query_mix(row)
+        queries = _kept_mix(row)
         flag = " ⚠" if row["read"] and row["p95_ms"] > P95_TARGET_MS else ""
         cpu = f"{_fmt(row['app_cpu_ms_per_req'])} + {_fmt(row['db_cpu_ms_per_req'])}"
         title = row["title"] + (f" (faster of two runs; the other {_fmt(row['other_run_rps'])} req/s)"

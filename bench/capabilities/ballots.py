@@ -117,7 +117,6 @@ def _build(root, want: int, rng: random.Random) -> dict:
 
 
 def fixtures(scale, sessions) -> dict:
-    from django.conf import settings
     from django.utils.crypto import get_random_string
 
     from cocreate.decisions.models import Ballot
@@ -135,7 +134,7 @@ def fixtures(scale, sessions) -> dict:
     csrf = get_random_string(32)
     return {
         "ballot": {"id": ballot.pk, "votes_before": ballot.votes.count()},
-        "cookies": [f"{sessions.mint(user)}; {settings.CSRF_COOKIE_NAME}={csrf}" for user in residents],
+        "cookies": [sessions.mint(user, csrf) for user in residents],
         "csrf": csrf,
     }
 

@@ -280,7 +280,6 @@ def _jpeg() -> bytes:
 
 
 def fixtures(scale, sessions) -> dict:
-    from django.conf import settings
     from django.utils.crypto import get_random_string
 
     from cocreate.orgs.models import Kind, OrgUnit, Person, Role, RoleGrant
@@ -313,7 +312,7 @@ def fixtures(scale, sessions) -> dict:
         "entries_before": Contribution.objects.filter(project_id__in=open_projects).count(),
         "trace_projects": sample,
         "photo_b64": base64.b64encode(_jpeg()).decode(),
-        "cadre_cookies": [f"{sessions.mint(cadre)}; {settings.CSRF_COOKIE_NAME}={csrf}" for _ in range(scale.users)],
+        "cadre_cookies": [sessions.mint(cadre, csrf) for _ in range(scale.users)],
         "csrf": csrf,
         "staff_cookies": [sessions.mint(official) for _ in range(scale.users)],
         "resident_cookies": [sessions.mint(user) for user in residents],

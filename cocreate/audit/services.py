@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cocreate.core import context
+from cocreate.core import context, page_cache
 from cocreate.core.crypto import chain_hash
 
 from .models import AuditEvent
@@ -97,6 +97,8 @@ def record(
         event.save(force_insert=True)
         for handler in list(_subscribers.get(action, ())):
             handler(event)
+        if outcome == AuditEvent.Outcome.SUCCESS:
+            page_cache.forget_event(event)  # after the commit: the pages this write changes
     return event
 
 

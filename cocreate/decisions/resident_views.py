@@ -8,7 +8,9 @@ from django.utils.translation import gettext as _
 
 from cocreate.core.auth import resident_required
 from cocreate.core.errors import DomainError
+from cocreate.core.page_cache import page_cached
 from cocreate.meetings.services import resident_community
+from cocreate.orgs.page_scopes import residents_community
 
 from . import selectors, services
 from .models import Ballot, Vote
@@ -31,6 +33,7 @@ def _choices_from(request, ballot: Ballot) -> list[str]:
 
 
 @resident_required
+@page_cached(residents_community)
 def ballot_list(request):
     community = resident_community(selectors.resident_person(request.user))
     open_ballots, results = selectors.resident_ballots(community=community) if community else ([], [])
@@ -39,6 +42,7 @@ def ballot_list(request):
 
 
 @resident_required
+@page_cached(residents_community)
 def ballot(request, ballot_id: int):
     me = selectors.resident_person(request.user)
     ballot = selectors.resident_ballot(me, ballot_id)

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 
 from cocreate.core.auth import resident_required
 from cocreate.core.errors import Conflict, DomainError
+from cocreate.core.page_cache import page_cached
+from cocreate.orgs.page_scopes import residents_community
 
 from . import ics, selectors, services
 from .forms import MeetingNeedForm, OptionForm, PostForm, ReasonForm
@@ -26,6 +28,7 @@ def _before(request) -> int | None:
 # --- topics --------------------------------------------------------------------------------------
 
 @resident_required
+@page_cached(residents_community)
 def topics(request):
     me = selectors.resident(request.user)
     rows, cursor = selectors.topic_page(node=me.community, before=_before(request)) if me.community else ([], None)
@@ -49,6 +52,7 @@ def _topic_context(request, me: selectors.Resident, topic: Topic, post_form: Pos
 
 
 @resident_required
+@page_cached(residents_community)
 def topic(request, topic_id: int):
     me = selectors.resident(request.user)
     the_topic = selectors.resident_topic(me, topic_id)
@@ -168,6 +172,7 @@ def withdraw(request, option_id: int):
 # --- meetings ------------------------------------------------------------------------------------
 
 @resident_required
+@page_cached(residents_community)
 def mine(request):
     me = selectors.resident(request.user)
     return render(request, "meetings/resident_meetings.html",
@@ -186,6 +191,7 @@ def _meeting_context(me: selectors.Resident, meeting: Meeting, need_form=None) -
 
 
 @resident_required
+@page_cached(residents_community)
 def meeting(request, meeting_id: int):
     me = selectors.resident(request.user)
     the_meeting = selectors.invited_meeting(me, meeting_id)

@@ -13,12 +13,14 @@ from django.views.decorators.http import require_POST
 
 from cocreate.core.auth import staff_required
 from cocreate.core.errors import DomainError
+from cocreate.core.page_cache import page_cached
 from cocreate.core.qr import shared_qr_svg
 from cocreate.needs.forms import RecordForm
 from cocreate.needs.models import Need
 from cocreate.needs.views import ask_sms_consent
 from cocreate.orgs.console import section_start
 from cocreate.orgs.models import Kind, Person
+from cocreate.orgs.page_scopes import node_in_address, row_in_address
 from cocreate.orgs.permissions import has_perm, node_for
 
 from . import selectors, services
@@ -47,6 +49,7 @@ def index(request):
 
 
 @staff_required
+@page_cached(node_in_address())
 def meetings_list(request, node_id: int):
     node = node_for(request.user, "meetings.view", node_id)
     before = selectors.parse_cursor(request.GET.get("before", ""))
@@ -120,6 +123,7 @@ def _console_context(request, meeting: Meeting, **forms) -> dict:
 
 
 @staff_required
+@page_cached(row_in_address(Meeting, "meeting_id"))
 def console(request, meeting_id: int):
     meeting = selectors.staff_meeting(request.user, meeting_id)
     context = _console_context(request, meeting)

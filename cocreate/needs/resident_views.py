@@ -13,9 +13,11 @@ from django.views.decorators.http import require_POST
 
 from cocreate.core.auth import resident_required
 from cocreate.core.errors import Conflict, DomainError
+from cocreate.core.page_cache import page_cached
 from cocreate.notify.models import Message
 from cocreate.notify.services import messages_mark_read
 from cocreate.orgs.models import Household, OrgUnit, Person
+from cocreate.orgs.page_scopes import residents_community
 
 from . import selectors, services
 from .forms import NeedForm
@@ -55,6 +57,7 @@ def _visible_need(me: Resident, need_id: int) -> Need:
 
 
 @resident_required
+@page_cached(residents_community)
 def home(request):
     me = _resident(request.user)
     mine = selectors.my_needs(person=me.person)
@@ -109,6 +112,7 @@ def suggest(request):
 
 
 @resident_required
+@page_cached(residents_community)
 def detail(request, need_id: int):
     me = _resident(request.user)
     need = _visible_need(me, need_id)

@@ -15,8 +15,10 @@ from django.views.decorators.http import require_POST
 from cocreate.core.auth import staff_required
 from cocreate.core.errors import DomainError
 from cocreate.core.feedback import report
+from cocreate.core.page_cache import page_cached
 from cocreate.orgs import selectors as org_selectors
 from cocreate.orgs.models import Household, Kind, OrgUnit, Role
+from cocreate.orgs.page_scopes import node_in_address, row_in_address
 from cocreate.orgs.permissions import (
     ROLES_FOR,
     active_grants,
@@ -88,6 +90,7 @@ def _before(request) -> tuple[int, int] | None:
 
 
 @staff_required
+@page_cached(node_in_address())
 def needs_list(request, node_id: int):
     node = node_for(request.user, "needs.view", node_id)
     status = request.GET.get("status", "")
@@ -139,6 +142,7 @@ def _detail_context(request, need: Need, triage: TriageForm | None = None) -> di
 
 
 @staff_required
+@page_cached(row_in_address(Need, "need_id"))
 def detail(request, need_id: int):
     need = _need_for(request.user, need_id)
     return render(request, "needs/staff_detail.html", _detail_context(request, need))

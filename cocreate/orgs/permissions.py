@@ -6,7 +6,7 @@ A forbidden object answers 404 like a missing one, so ids cannot be probed (Heal
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from cocreate.core import generations
+from cocreate.core import generations, page_cache
 
 from .models import HouseholdLink, OrgUnit, Role, RoleGrant
 
@@ -65,6 +65,7 @@ def forget_grants(user) -> None:
     """After a grant or revocation: this request and every later one read the table again."""
     clear_grant_cache(user)
     generations.bump(_grants_generation(user.pk))
+    page_cache.stamp([page_cache.user_stamp(user.pk)])  # their kept pages showed the old grants
 
 
 def clear_grant_cache(user) -> None:

@@ -6,6 +6,8 @@ from django.urls import path
 
 from cocreate.audit.services import record
 from cocreate.core.auth import resident_required
+from cocreate.core.page_cache import page_cached
+from cocreate.orgs.page_scopes import residents_community
 
 from . import selectors
 
@@ -15,6 +17,7 @@ class TelRedirect(HttpResponseRedirect):
 
 
 @resident_required
+@page_cached(residents_community)
 def home(request):
     return render(request, "orgs/resident_home.html", {"home": selectors.resident_home(user=request.user)})
 

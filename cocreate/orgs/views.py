@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cocreate.core.auth import staff_required
+from cocreate.core.page_cache import page_cached
+from cocreate.orgs.page_scopes import node_in_address, row_in_address
 
 from . import selectors, services
 from .forms import ConsentForm, HouseholdForm, MoveForm, PersonEditForm, PersonForm, RevealForm, member_formset
@@ -33,6 +35,7 @@ def _after_cursor(request) -> tuple[str, int] | None:
 
 
 @staff_required
+@page_cached(node_in_address())
 def node_detail(request, node_id: int):
     node = node_for(request.user, "orgs.view_node", node_id)
     query = request.GET.get("q", "").replace("\x00", "").strip()[:50]  # PostgreSQL refuses NUL
@@ -92,6 +95,7 @@ def _household_for(user, household_id: int, action: str = "orgs.view_household")
 
 
 @staff_required
+@page_cached(row_in_address(Household, "household_id"))
 def household_detail(request, household_id: int):
     household = _household_for(request.user, household_id)
     context = {

@@ -13,16 +13,19 @@ from django.views.decorators.http import require_POST
 from cocreate.core.auth import resident_required
 from cocreate.core.errors import DomainError
 from cocreate.core.feedback import report
+from cocreate.core.page_cache import page_cached
 from cocreate.decisions.selectors import resident_person
 from cocreate.meetings.services import resident_community
 from cocreate.needs.views import image_response
+from cocreate.orgs.page_scopes import residents_community, row_in_address
 
 from . import selectors, services
 from .forms import PledgeForm
-from .models import Pledge, ProgressUpdate
+from .models import Pledge, ProgressUpdate, Project
 
 
 @resident_required
+@page_cached(residents_community)
 def project_list(request):
     community = resident_community(resident_person(request.user))
     context = {"community": community, "projects": [], "roll": [], "totals": {}}
@@ -41,6 +44,7 @@ def _can_pledge(request, project) -> bool:
     return bool(person and person.household and person.household.path.startswith(project.community.path))
 
 
+@page_cached(row_in_address(Project, "project_id"))
 def detail(request, project_id: int):
     project = selectors.public_project(project_id)
     return render(request, "projects/resident_detail.html", {
@@ -48,6 +52,7 @@ def detail(request, project_id: int):
     })
 
 
+@page_cached(row_in_address(Project, "project_id"))
 def trace(request, project_id: int):
     project = selectors.public_project(project_id)
     return render(request, "projects/resident_trace.html", {"trace": selectors.trace(project), "project": project})

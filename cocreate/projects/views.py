@@ -21,11 +21,13 @@ from django.views.decorators.http import require_POST
 from cocreate.core.auth import staff_required
 from cocreate.core.errors import DomainError
 from cocreate.core.feedback import report
+from cocreate.core.page_cache import page_cached
 from cocreate.decisions.forms import yuan_to_fen
 from cocreate.meetings.models import Topic
 from cocreate.needs.services import community_of
 from cocreate.needs.views import image_response
 from cocreate.orgs.console import section_start
+from cocreate.orgs.page_scopes import node_in_address, row_in_address
 from cocreate.orgs.permissions import has_perm, node_for
 
 from . import selectors, services
@@ -55,6 +57,7 @@ def index(request):
 
 
 @staff_required
+@page_cached(node_in_address())
 def project_list(request, node_id: int):
     node = node_for(request.user, VIEW, node_id)
     before = request.GET.get("before", "")
@@ -120,6 +123,7 @@ def _console_context(request, project: Project, **forms) -> dict:
 
 
 @staff_required
+@page_cached(row_in_address(Project, "project_id"))
 def project_detail(request, project_id: int):
     project = selectors.staff_project(request.user, project_id)
     return render(request, "projects/staff_project.html", _console_context(request, project))

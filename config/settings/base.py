@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cocreate.core.middleware.SecurityHeadersMiddleware",
+    "cocreate.core.page_cache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -211,6 +212,9 @@ MAP_DEFAULT_CENTER = (30.4259, 111.7606)  # 枝江市, where the demo county is;
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("COCREATE_MEDIA_ROOT", VAR_DIR / "media"))
 
+# Read pages kept per session for at most this long, dropped at once by the writes that change
+# them (core/page_cache.py); only with Redis, which every worker shares. 0 turns it off.
+PAGE_CACHE_SECONDS = int(os.environ.get("COCREATE_PAGE_CACHE_SECONDS", "60"))
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -23,3 +23,4 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+PAGE_CACHE_LOCAL = True  # one process: the whole suite runs with pages kept (core/page_cache.py)
