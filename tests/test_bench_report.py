@@ -63,3 +63,17 @@ def test_the_sessions_once_a_minute_writes_are_not_a_varying_count_however_slow_
     detail = _run(slow, too_many, two_more)["fixed_queries"]["detail"]
     assert "slow" not in detail
     assert "too_many/county" in detail and "two_more/county" in detail
+
+
+def test_kept_pages_are_judged_apart_from_the_pages_built():
+    """A kept page runs fewer statements than a built one (no view): each kind must be fixed
+    on its own, and the table shows both."""
+    kept = _row("kept")
+    kept["queries_counts"] = {"6": 16}  # built: each user's first request
+    kept["kept_queries_counts"], kept["kept_pct"] = {"2": 984}, 98.4
+    wobbly_kept = _row("wobbly_kept")
+    wobbly_kept["queries_counts"] = {"6": 16}
+    wobbly_kept["kept_queries_counts"], wobbly_kept["kept_pct"] = {"2": 800, "4": 184}, 98.4
+    detail = _run(kept, wobbly_kept)["fixed_queries"]["detail"]
+    assert detail.startswith("wobbly_kept/county") and "; kept/county" not in detail
+    assert report._kept_mix(kept) == "6 · kept 2 (98.4 %)"

@@ -280,6 +280,7 @@ def _jpeg() -> bytes:
 
 
 def fixtures(scale, sessions) -> dict:
+    from django.conf import settings
     from django.utils.crypto import get_random_string
 
     from cocreate.orgs.models import Kind, OrgUnit, Person, Role, RoleGrant
@@ -316,6 +317,9 @@ def fixtures(scale, sessions) -> dict:
         "csrf": csrf,
         "staff_cookies": [sessions.mint(official) for _ in range(scale.users)],
         "resident_cookies": [sessions.mint(user) for user in residents],
+        # A visitor of the public trace page is not signed in, but their browser keeps the CSRF
+        # cookie the site set on their first visit.
+        "visitor_cookies": [f"{settings.CSRF_COOKIE_NAME}={get_random_string(32)}" for _ in range(scale.users)],
     }
 
 
@@ -331,6 +335,7 @@ def _multipart(fields: dict, photo: bytes) -> tuple[str, bytes]:
 def scenarios(t: dict) -> list[Scenario]:
     photo = base64.b64decode(t["photo_b64"])
     cadres, staff, residents = t["cadre_cookies"], t["staff_cookies"], t["resident_cookies"]
+    visitors = t["visitor_cookies"]
     community = t["community"]["id"]
     records = []
     # User u sends requests u, u + users, …: with as many requests as cookies, user u keeps
@@ -356,7 +361,8 @@ def scenarios(t: dict) -> list[Scenario]:
                  note="entries afterwards: SELECT count(*) FROM projects_contribution WHERE project_id = ANY(the "
                       "record projects) — entries_before + every request sent, check included"),
         Scenario("project_trace", "Project trace page, public (需求→会议→投票→项目)", NAME,
-                 [Request(f"/me/projects/{pk}/trace/") for pk in t["trace_projects"]],
+                 [Request(f"/me/projects/{pk}/trace/", headers={"Cookie": visitors[n % len(visitors)]})
+                  for n, pk in enumerate(t["trace_projects"] * len(visitors))],
                  expect_text='id="trace-project"'),
         Scenario("api_projects_staff", "API: a community's projects, staff (first page)", NAME,
                  cycle([f"/api/v1/staff/nodes/{community}/projects"], staff), expect_text='"items"'),

@@ -1,7 +1,8 @@
 """Whole answers of read pages, kept per session for a short while and dropped the moment a
 write touches what they show.
 
-A view opts in with `@page_cached(scope)`, under its access decorators;
+A view opts in with `@page_cached(scope)`, under its access decorators (an API operation with
+`@api_cached(scope)`);
 `scope(request, kwargs)` names the node whose subtree the page shows (its path), or None to
 answer without the cache. The key holds everything the answer depends on: the view and its
 full address, the session (so the user, their grants and their CSRF secret), the CSRF cookie,
@@ -49,17 +50,36 @@ def page_cached(scope: Scope):
     def decorate(view):
         @wraps(view)
         def cached_view(request, *args, **kwargs):
-            key = _key_for(request, view, kwargs, scope)
-            kept = cache.get(key) if key else None
-            if kept is not None:
-                return _unpack(kept)
-            before = (request.session.modified, request.META.get("CSRF_COOKIE"))
-            response = view(request, *args, **kwargs)
-            if key and _keepable(request, response, before):
-                cache.set(key, _pack(response), settings.PAGE_CACHE_SECONDS)
-            return response
+            return kept_answer(request, view, kwargs, scope) or view(request, *args, **kwargs)
         return cached_view
     return decorate
+
+
+def api_cached(scope: Scope, *, check: Callable[[HttpRequest], None] | None = None):
+    """The same for a django-ninja operation (under `@router.get`). django-ninja has
+    authenticated the caller, by token or session, before the operation runs, so a revoked
+    token is refused at once; `check` (the staff check) runs here before a kept answer."""
+    def decorate(operation):
+        @wraps(operation)
+        def cached_operation(request, **kwargs):
+            if check is not None:
+                check(request)
+            return kept_answer(request, operation, kwargs, scope) or operation(request, **kwargs)
+        return cached_operation
+    return decorate
+
+
+def kept_answer(request, view, kwargs: dict, scope: Scope) -> HttpResponse | None:
+    """The kept answer to this request, or None: then the view builds it, and
+    `PageCacheMiddleware` keeps it on its way out if it may."""
+    key = _key_for(request, view, kwargs, scope)
+    if key is None:
+        return None
+    kept = cache.get(key)
+    if kept is not None:
+        return _unpack(kept)
+    request._page_cache_pending = (key, request.session.modified, request.META.get("CSRF_COOKIE"))
+    return None
 
 
 def enabled() -> bool:
@@ -77,11 +97,16 @@ def stamps_for(node_path: str, step: int) -> list[str]:
     return [f"page:tree:{node_path}", *(f"page:node:{p}" for p in above)]
 
 
+def names_of_path(path: str, step: int) -> list[str]:
+    """The names a write at `path` stamps: the subtree of every node from the root down to it,
+    and its own."""
+    return [*(f"page:tree:{path[:i]}" for i in range(step, len(path) + 1, step)), f"page:node:{path}"]
+
+
 def names_of_event(event, step: int) -> list[str]:
     """The names an audited write stamps."""
     if event.node_path:
-        path = event.node_path
-        return [*(f"page:tree:{path[:i]}" for i in range(step, len(path) + 1, step)), f"page:node:{path}"]
+        return names_of_path(event.node_path, step)
     if event.action.startswith(ACCOUNT_ACTIONS):
         names = [user_stamp(event.actor_id)] if event.actor_id else []
         if event.target_type == "accounts.user" and event.target_id:
@@ -122,7 +147,12 @@ def _read_stamps(names: list[str]) -> list[str]:
 
 def _identity(request) -> str | None:
     """Whose answer this is, or None when the cache must not be used for this request."""
-    if request.method != "GET" or "HTTP_AUTHORIZATION" in request.META:
+    if request.method != "GET":
+        return None
+    token = getattr(request, "api_token", None)
+    if token is not None:  # the mini-program: django-ninja checked the token
+        return f"token:{token.pk}:user:{request.user.pk}"
+    if "HTTP_AUTHORIZATION" in request.META:
         return None
     session = request.session
     if session.get("_messages"):  # a flash message is shown once, by a page rendered now
@@ -170,26 +200,31 @@ def _unpack(kept: dict) -> HttpResponse:
     return response
 
 
-def _keepable(request, response, before: tuple) -> bool:
+def _keepable(request, response, session_modified: bool, csrf: str | None) -> bool:
     """Only a plain 200 answer that changed nothing on its way: no cookie set, no new CSRF
     secret, no session written by the view, no message queued."""
     messages = getattr(request, "_messages", None)
-    before_session, before_csrf = before
     return (response.status_code == 200 and not response.streaming and not response.cookies
-            and request.META.get("CSRF_COOKIE") == before_csrf
-            and not (request.session.modified and not before_session)
+            and request.META.get("CSRF_COOKIE") == csrf
+            and not (request.session.modified and not session_modified)
             and not (messages is not None and getattr(messages, "added_new", False)))
 
 
 class PageCacheMiddleware:
-    """After a write by a signed-in user (any method but GET, HEAD, OPTIONS), their kept pages
-    are stale: what they posted shows on their next page, audited or not."""
+    """Keeps the answer a marked view built (`kept_answer` left the key on the request), and
+    after a write by a signed-in user (any method but GET, HEAD, OPTIONS) makes their kept
+    pages stale: what they posted shows on their next page, audited or not."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
+        pending = getattr(request, "_page_cache_pending", None)
+        if pending is not None:
+            key, session_modified, csrf = pending
+            if _keepable(request, response, session_modified, csrf):
+                cache.set(key, _pack(response), settings.PAGE_CACHE_SECONDS)
         user = getattr(request, "user", None)
         if request.method not in ("GET", "HEAD", "OPTIONS") and user is not None and user.is_authenticated:
             stamp([user_stamp(user.pk)])

@@ -24,7 +24,9 @@ from cocreate.api.errors import require_valid
 from cocreate.api.idempotency import idempotent
 from cocreate.api.schemas import cursor_text, form_data, parse_cursor, responses, valid_form
 from cocreate.core.errors import DomainError
+from cocreate.core.page_cache import api_cached
 from cocreate.meetings.services import resident_community
+from cocreate.orgs.page_scopes import node_in_address, residents_community
 from cocreate.orgs.permissions import has_perm, node_for
 
 from . import pdf, selectors, services
@@ -385,6 +387,7 @@ class ListQuery(Schema):
 
 
 @router.get("/ballots", response=responses({200: BallotPage}), summary="The ballots I may vote on, open first")
+@api_cached(residents_community)
 def ballots(request, query: Query[ListQuery]):
     """My community's ballots on which I (or my household, or a unit I own) am a voter: the open
     ones first, then closed and published ones, newest first, by keyset (pass `next` as
@@ -437,6 +440,7 @@ class StaffListQuery(Schema):
 
 @router.get("/staff/nodes/{int:node_id}/ballots", response=responses({200: StaffBallotPage}),
             summary="The ballots of a node in my scope, newest first")
+@api_cached(node_in_address(), check=require_staff)
 def staff_ballots(request, node_id: int, query: Query[StaffListQuery]):
     require_staff(request)
     node = node_for(request.user, VIEW, node_id)

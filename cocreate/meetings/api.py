@@ -21,7 +21,9 @@ from cocreate.api.auth import require_staff
 from cocreate.api.errors import require_valid
 from cocreate.api.idempotency import idempotent
 from cocreate.api.schemas import form_data, responses, valid_form
+from cocreate.core.page_cache import api_cached
 from cocreate.orgs.models import Person
+from cocreate.orgs.page_scopes import node_in_address, residents_community
 from cocreate.orgs.permissions import has_perm, node_for
 
 from . import selectors, services
@@ -393,6 +395,7 @@ def _before_id(text: str | None) -> int | None:
 
 
 @router.get("/topics", response=responses({200: TopicPage}), summary="My community's topics, newest first")
+@api_cached(residents_community)
 def topics(request, query: Query[PageQuery]):
     me = selectors.resident(request.user)
     if me.community is None:
@@ -591,6 +594,7 @@ def staff_post_hide(request, post_id: int, payload: ReasonIn):
 
 @router.get("/staff/nodes/{int:node_id}/meetings", response=responses({200: MeetingPage}),
             summary="The meetings of a node in my scope, latest first")
+@api_cached(node_in_address(), check=require_staff)
 def staff_meetings(request, node_id: int, query: Query[PageQuery]):
     require_staff(request)
     node = node_for(request.user, "meetings.view", node_id)

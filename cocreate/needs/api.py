@@ -21,6 +21,8 @@ from cocreate.api.errors import require_valid
 from cocreate.api.idempotency import idempotent
 from cocreate.api.schemas import DetailOut, cursor_text, form_data, parse_cursor, responses, valid_form
 from cocreate.core.errors import DomainError
+from cocreate.core.page_cache import api_cached
+from cocreate.orgs.page_scopes import node_in_address, residents_community
 from cocreate.orgs.permissions import has_perm, node_for
 
 from . import selectors, services
@@ -208,6 +210,7 @@ def categories(request):
 
 
 @router.get("/needs", response=responses({200: NeedPage}), summary="My community's needs, a page at a time")
+@api_cached(residents_community)
 def index(request, query: Query[ListQuery]):
     """Newest first (`sort=new`) or most supported first (`sort=support`), by keyset: pass
     `next` as `before`. Needs classified as individual (个性) appear only to their own
@@ -285,6 +288,7 @@ def photo(request, need_id: int, photo_id: int):
 
 @router.get("/staff/nodes/{int:node_id}/needs", response=responses({200: StaffNeedPage}),
             summary="The needs of a node in my scope, a page at a time")
+@api_cached(node_in_address(), check=require_staff)
 def staff_index(request, node_id: int, query: Query[ListQuery]):
     require_staff(request)
     node = node_for(request.user, "needs.view", node_id)

@@ -2,9 +2,11 @@
 
 from django.http import HttpRequest
 
-from .models import Kind, Person
-from .permissions import cached_node
-from .selectors import ancestors_by_kind
+from cocreate.core import generations
+
+from .models import Kind, OrgUnit, Person
+from .permissions import NODES_SECONDS, cached_node
+from .selectors import TREE_FIGURES_SECONDS, ancestors_by_kind
 
 
 def node_in_address(kwarg: str = "node_id"):
@@ -16,10 +18,26 @@ def node_in_address(kwarg: str = "node_id"):
 
 
 def row_in_address(model, kwarg: str):
-    """A page of one row that carries its node's `path` (a household, a need, a meeting)."""
+    """A page of one row that carries its node's `path` (a household, a need, a meeting): kept
+    within the row's community, so a write anywhere in it (a merge into a need of another
+    grid, a support from another building) makes the page stale."""
     def scope(request: HttpRequest, kwargs: dict) -> str | None:
-        return model.objects.filter(pk=kwargs[kwarg]).values_list("path", flat=True).first()
+        path = model.objects.filter(pk=kwargs[kwarg]).values_list("path", flat=True).first()
+        return community_path(path) if path is not None else None
     return scope
+
+
+def community_path(path: str) -> str:
+    """The path of the community (or village) a node's path lies in, or the path itself above
+    one. Nodes are never moved or renamed, so the answer is kept with no generation."""
+    def read() -> str:
+        node = OrgUnit.objects.filter(path=path).first()
+        if node is None:
+            return path
+        community = node if node.kind == Kind.COMMUNITY else ancestors_by_kind(node).get(Kind.COMMUNITY)
+        return (community or node).path
+
+    return generations.kept(f"orgs:community-path:{path}", read, NODES_SECONDS)
 
 
 def residents_community(request: HttpRequest, kwargs: dict) -> str | None:
@@ -28,9 +46,15 @@ def residents_community(request: HttpRequest, kwargs: dict) -> str | None:
     own writes, which every page below reads."""
     if not request.user.is_authenticated:
         return None
-    node_id = Person.objects.filter(user=request.user).values_list("household__node_id", flat=True).first()
-    node = cached_node(node_id) if node_id is not None else None
-    if node is None:
-        return None
-    community = node if node.kind == Kind.COMMUNITY else ancestors_by_kind(node).get(Kind.COMMUNITY)
-    return (community or node).path
+    return _community_path_of(request.user.pk)
+
+
+def _community_path_of(user_id: int) -> str | None:
+    """The path of the resident's community (or of their household's node, if it lies in
+    none): asked on every kept page, so cached under the tree's generation, which a
+    household's move and a person's new account or household make stale."""
+    def read() -> str | None:
+        path = Person.objects.filter(user_id=user_id).values_list("household__path", flat=True).first()
+        return community_path(path) if path is not None else None
+
+    return generations.cached("orgs:tree", f"community-path-of:{user_id}", read, TREE_FIGURES_SECONDS)

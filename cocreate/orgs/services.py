@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cocreate.audit.services import record
+from cocreate.core import page_cache
 from cocreate.core.crypto import blind_index, encrypt
 from cocreate.core.errors import DomainError
 from cocreate.core.phones import normalise_phone
@@ -176,6 +177,7 @@ def household_move(*, actor, household: Household, to_node: OrgUnit) -> Househol
     household.members.update(node=to_node, path=to_node.path)
     record(actor=actor, action="household.moved", target=household, node=to_node,
            data={"from": from_node.pk, "to": to_node.pk})
+    page_cache.stamp(page_cache.names_of_path(from_node.path, PATH_STEP))  # the event stamps the new place only
     return household
 
 

@@ -29,9 +29,11 @@ from cocreate.api.errors import require_valid
 from cocreate.api.idempotency import idempotent
 from cocreate.api.schemas import form_data, responses, valid_form
 from cocreate.core.masking import mask_name
+from cocreate.core.page_cache import api_cached
 from cocreate.decisions.forms import yuan_to_fen
 from cocreate.meetings import selectors as meeting_selectors
 from cocreate.needs.views import image_response
+from cocreate.orgs.page_scopes import node_in_address, residents_community
 from cocreate.orgs.permissions import has_perm, node_for
 
 from . import selectors, services
@@ -544,6 +546,7 @@ def _next(cursor) -> str | None:
 # --- residents -----------------------------------------------------------------------------------
 
 @router.get("/projects", response=responses({200: ProjectPage}), summary="My community's projects, newest first")
+@api_cached(residents_community)
 def projects(request, query: Query[PageQuery]):
     """As on the page, without the cancelled ones (their page stays public)."""
     me = meeting_selectors.resident(request.user)
@@ -657,6 +660,7 @@ def pledge_withdraw(request, pledge_id: int):
 
 @router.get("/staff/nodes/{int:node_id}/projects", response=responses({200: ProjectPage}),
             summary="The projects of a node in my scope, newest first")
+@api_cached(node_in_address(), check=require_staff)
 def staff_projects(request, node_id: int, query: Query[PageQuery]):
     require_staff(request)
     node = selectors.staff_node(request.user, node_id)

@@ -171,3 +171,80 @@ def test_an_event_stamps_its_subtree_and_its_own_node():
                      "page:tree:0001000200030004", "page:node:0001000200030004"]
     assert page_cache.stamps_for("000100020003", PATH_STEP) == [
         "page:tree:000100020003", "page:node:0001", "page:node:00010002"]
+
+
+# --- the JSON API (django-ninja), by token as the mini-program calls it -----------------------------
+
+def test_the_api_keeps_a_tokens_answer_until_a_write_touches_it(api, token, category, neighbours):
+    from .conftest import head
+
+    resident = token("resident")
+    first = api.get("needs_index", token=resident)
+    assert first.status_code == 200 and not kept(first)
+    again = api.get("needs_index", token=resident)
+    assert kept(again) and again.json() == first.json()
+    raise_need(head(neighbours[0]), category, text="楼道堆放杂物")
+    fresh = api.get("needs_index", token=resident)
+    assert not kept(fresh) and "楼道堆放杂物" in fresh.content.decode()
+
+
+def test_a_revoked_token_gets_no_kept_answer(api, token, cast):
+    from cocreate.api.models import ApiToken
+    from cocreate.api.services import token_revoke
+
+    resident = token("resident")
+    api.get("needs_index", token=resident)
+    assert kept(api.get("needs_index", token=resident))
+    token_revoke(actor=cast["resident"], token=ApiToken.objects.get(user=cast["resident"]))
+    assert api.get("needs_index", token=resident).status_code == 401
+
+
+def test_each_token_has_its_own_answers(api, token):
+    api.get("needs_index", token=token("resident"))
+    assert not kept(api.get("needs_index", token=token("resident")))  # a second sign-in, a new token
+
+
+def test_a_staff_answer_is_not_served_outside_the_allowed_networks(api, token, org_tree, settings):
+    settings.STAFF_ALLOWED_NETWORKS = ["10.0.0.0/8"]
+    cadre = token("cadre")
+    inside = {"REMOTE_ADDR": "10.1.2.3"}
+    url = reverse("api:needs_staff_index", kwargs={"node_id": org_tree.community.pk})
+    headers = {"Authorization": f"Bearer {cadre}"}
+    assert api.client.get(url, headers=headers, **inside).status_code == 200
+    assert kept(api.client.get(url, headers=headers, **inside))
+    assert api.client.get(url, headers=headers, REMOTE_ADDR="203.0.113.9").status_code == 403
+
+
+def test_a_resident_whose_household_moves_sees_the_new_community(client, signed_in, cast, org_tree):
+    from cocreate.orgs.services import household_move
+
+    signed_in(cast["resident"])
+    url = reverse("residents:home")
+    warm(client, url)
+    household_move(actor=None, household=org_tree.household, to_node=org_tree.neighbour_grid)
+    response = client.get(url)
+    assert not kept(response) and org_tree.neighbour.name in response.content.decode()
+
+
+def test_a_moved_household_leaves_the_list_it_left_at_once(client, signed_in, cast, org_tree):
+    from cocreate.orgs.services import household_move
+
+    signed_in(cast["cadre"])
+    url = reverse("orgs:node", args=[org_tree.community.pk])
+    warm(client, url)
+    assert "1栋101" in client.get(url).content.decode()
+    household_move(actor=None, household=org_tree.household, to_node=org_tree.neighbour_grid)
+    response = client.get(url)
+    assert not kept(response) and "1栋101" not in response.content.decode()
+
+
+def test_a_need_page_is_stale_after_a_write_anywhere_in_its_community(client, signed_in, cast, org_tree, category):
+    need = raise_need(org_tree.resident_person, category, text="小区路灯坏了")
+    signed_in(cast["cadre"])
+    url = reverse("needs_staff:detail", args=[need.pk])
+    warm(client, url)
+    record(actor=None, action="test.elsewhere_in_the_community", node=org_tree.grid)
+    assert not kept(client.get(url))
+    assert kept(client.get(url))
+    record(actor=None, action="test.elsewhere", node=org_tree.neighbour_grid)
+    assert kept(client.get(url))
