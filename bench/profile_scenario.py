@@ -8,7 +8,8 @@ bench settings, the same data set and sessions as bench/run.py) and prints:
 - with --cpu, CPU per request without a profiler, in this process and in its PostgreSQL
   backend (for before/after comparisons of a change);
 - with --by-area, the time split by area: templates, building SQL, the driver, the cache,
-  translations, URLs (cProfile, each function's own time).
+  translations, URLs (cProfile, each function's own time);
+- with --kept, all of that for the kept page (core/page_cache.py) instead of building it.
 
     DATABASE_URL=postgres://root@127.0.0.1:5432/cocreate_bench \\
         .venv/bin/python bench/profile_scenario.py county_overview --explain
@@ -42,12 +43,16 @@ def main(argv: list[str] | None = None) -> int:
                              "three rounds: for before/after comparisons")
     parser.add_argument("--by-area", action="store_true",
                         help="CPU split by area (templates, ORM, driver, cache, i18n, ...) instead of the call tree")
+    parser.add_argument("--kept", action="store_true",
+                        help="profile the kept page (core/page_cache.py) instead of building it every time")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379", help="as in bench/run.py (database 13)")
     parser.add_argument("--no-redis", action="store_true", help="as in bench/run.py")
     args = parser.parse_args(argv)
 
     url = run.require_postgres()
     os.environ.update(run.bench_env(url, run.bench_redis(args, 13)))
+    if not args.kept:  # what building the page costs: the same address and session every time would be kept
+        os.environ["COCREATE_PAGE_CACHE_SECONDS"] = "0"
     import django
 
     django.setup()

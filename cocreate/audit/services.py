@@ -16,6 +16,7 @@ from cocreate.core import context, page_cache
 from cocreate.core.crypto import chain_hash
 
 from .models import AuditEvent
+from .selectors import DATA_ACCESS_ACTIONS
 
 logger = logging.getLogger(__name__)
 GENESIS = "0" * 64
@@ -97,8 +98,8 @@ def record(
         event.save(force_insert=True)
         for handler in list(_subscribers.get(action, ())):
             handler(event)
-        if outcome == AuditEvent.Outcome.SUCCESS:
-            page_cache.forget_event(event)  # after the commit: the pages this write changes
+        if outcome == AuditEvent.Outcome.SUCCESS and action not in DATA_ACCESS_ACTIONS:
+            page_cache.forget_event(event)  # the pages this write changes (a read of data changes none)
     return event
 
 

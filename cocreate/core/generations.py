@@ -1,6 +1,6 @@
-"""Cached values that a write makes stale at once: each is stored under a generation number
-that the write bumps, so a reader builds its key from the number it read and never finds a
-value computed before the write.
+"""Cached values that a write makes stale at once: each is stored with the generation number
+it was computed under, which the write bumps, so a reader never takes a value computed before
+the write.
 
 The write bumps twice: in its transaction, so its own later reads miss; and after the commit,
 so a reader that computed the old value between the two stored it under a number nobody reads
@@ -37,8 +37,19 @@ def bump(name: str) -> None:
 
 
 def cached(name: str, key: str, compute, seconds: int):
-    """`compute()`, cached under the current generation of `name` for at most `seconds`."""
-    return kept(f"{name}:{current(name)}:{key}", compute, seconds)
+    """`compute()`, cached with the generation of `name` it was computed under, for at most
+    `seconds`: kept only while that is still the current one. One cache round trip reads both
+    (grants are read so on every staff request)."""
+    generation_key, value_key = f"generation:{name}", f"{name}:{key}"
+    found = cache.get_many([generation_key, value_key])
+    generation = found[generation_key] if generation_key in found else current(name)
+    stored = found.get(value_key)
+    if stored is not None and stored[0] == generation:
+        return stored[1]
+    value = compute()
+    if value is not None:
+        cache.set(value_key, (generation, value), seconds)
+    return value
 
 
 def kept(key: str, compute, seconds: int):

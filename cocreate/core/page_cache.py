@@ -107,11 +107,11 @@ def names_of_event(event, step: int) -> list[str]:
     """The names an audited write stamps."""
     if event.node_path:
         return names_of_path(event.node_path, step)
-    if event.action.startswith(ACCOUNT_ACTIONS):
+    if event.action.startswith(ACCOUNT_ACTIONS):  # a code sent to a stranger changes no page
         names = [user_stamp(event.actor_id)] if event.actor_id else []
         if event.target_type == "accounts.user" and event.target_id:
             names.append(user_stamp(event.target_id))
-        return names or [ALL]
+        return names
     return [ALL]
 
 

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from cocreate.core import page_cache
+
 from .backends import send_sms
 from .models import Message
 
@@ -12,7 +14,9 @@ DIGEST_MAX_LINES = 3
 
 
 def message_queue(*, user_id: int, kind: str, text: str, target_id: int | None = None) -> Message:
-    """Add a message to the user's inbox in the caller's transaction."""
+    """Add a message to the user's inbox in the caller's transaction (their kept pages show the
+    unread count: stamped, as the event that sent it may lie outside their community)."""
+    page_cache.stamp([page_cache.user_stamp(user_id)])
     return Message.objects.create(user_id=user_id, kind=kind, text=text[:300], target_id=target_id)
 
 

@@ -10,10 +10,18 @@ from .selectors import TREE_FIGURES_SECONDS, ancestors_by_kind
 
 
 def node_in_address(kwarg: str = "node_id"):
-    """A page of the node in the address (`/staff/nodes/<node_id>/`)."""
+    """A page of the node in the address (`/staff/nodes/<node_id>/`), kept within its
+    community when it lies below one: a write in a sibling grid (a need merged into one there,
+    a project for a topic here created there) changes a grid's lists too."""
     def scope(request: HttpRequest, kwargs: dict) -> str | None:
-        node = cached_node(kwargs[kwarg])
-        return node.path if node is not None else None
+        node_id = kwargs[kwarg]
+
+        def read() -> str | None:
+            node = cached_node(node_id)
+            return community_path(node.path) if node is not None else None
+
+        # One cache read on every kept page, not two (the node, then its community).
+        return generations.kept(f"orgs:community-path-of-node:{node_id}", read, NODES_SECONDS)
     return scope
 
 

@@ -21,3 +21,14 @@ def test_kept_does_not_keep_a_missing_value():
     assert generations.kept("test:node:1", lambda: next(answers), 60) is None
     assert generations.kept("test:node:1", lambda: next(answers), 60) == "node"
     assert generations.kept("test:node:1", lambda: "other", 60) == "node"
+
+
+def test_a_value_computed_under_an_old_generation_is_never_taken(db):
+    """A reader that computed before a write and stored after it (a slow request) leaves a
+    value the next reader recomputes."""
+    assert generations.cached("test:race", "k", lambda: "before", 60) == "before"
+    generations.bump("test:race")
+    from django.core.cache import cache
+
+    cache.set("test:race:k", (generations.current("test:race") - 1, "before"), 60)  # the slow reader's store
+    assert generations.cached("test:race", "k", lambda: "after", 60) == "after"

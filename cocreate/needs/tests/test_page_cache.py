@@ -248,3 +248,31 @@ def test_a_need_page_is_stale_after_a_write_anywhere_in_its_community(client, si
     assert kept(client.get(url))
     record(actor=None, action="test.elsewhere", node=org_tree.neighbour_grid)
     assert kept(client.get(url))
+
+
+def test_a_grid_page_is_stale_after_a_write_in_a_sibling_grid(client, signed_in, cast, org_tree):
+    """A need merged into one of another grid, a project created there for a topic here: the
+    grid's lists are kept within the community."""
+    from cocreate.orgs.models import Kind, OrgLevel
+    from cocreate.orgs.services import node_create
+
+    sibling = node_create(actor=None, parent=org_tree.community, level=OrgLevel.objects.get(kind=Kind.GRID),
+                          name="第二网格")
+    signed_in(cast["cadre"])
+    url = reverse("needs_staff:list", args=[org_tree.grid.pk])
+    warm(client, url)
+    record(actor=None, action="test.sibling", node=sibling)
+    assert not kept(client.get(url))
+
+
+def test_a_message_to_the_user_shows_at_once(client, needs_home, cast):
+    from cocreate.notify.services import message_queue
+
+    message_queue(user_id=cast["resident"].pk, kind="need", text="您反映的问题已受理")
+    assert not kept(client.get(needs_home))
+
+
+def test_reads_and_codes_sent_to_strangers_keep_every_page(client, needs_home, cast, org_tree):
+    record(actor=None, action="sms.code_sent", data={"purpose": "login"})
+    record(actor=cast["cadre"], action="contact.called", node=org_tree.grid)
+    assert kept(client.get(needs_home))
