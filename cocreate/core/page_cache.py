@@ -91,22 +91,25 @@ def user_stamp(user_id) -> str:
     return f"page:user:{user_id}"
 
 
-def stamps_for(node_path: str, step: int) -> list[str]:
+def stamps_for(node_path: str) -> list[str]:
     """The names a page of `node_path` reads: its subtree, and each ancestor's own writes."""
-    above = [node_path[:i] for i in range(step, len(node_path), step)]
-    return [f"page:tree:{node_path}", *(f"page:node:{p}" for p in above)]
+    from cocreate.orgs.models import ancestor_paths
+
+    return [f"page:tree:{node_path}", *(f"page:node:{p}" for p in ancestor_paths(node_path)[:-1])]
 
 
-def names_of_path(path: str, step: int) -> list[str]:
+def names_of_path(path: str) -> list[str]:
     """The names a write at `path` stamps: the subtree of every node from the root down to it,
     and its own."""
-    return [*(f"page:tree:{path[:i]}" for i in range(step, len(path) + 1, step)), f"page:node:{path}"]
+    from cocreate.orgs.models import ancestor_paths
+
+    return [*(f"page:tree:{p}" for p in ancestor_paths(path)), f"page:node:{path}"]
 
 
-def names_of_event(event, step: int) -> list[str]:
+def names_of_event(event) -> list[str]:
     """The names an audited write stamps."""
     if event.node_path:
-        return names_of_path(event.node_path, step)
+        return names_of_path(event.node_path)
     if event.action.startswith(ACCOUNT_ACTIONS):  # a code sent to a stranger changes no page
         names = [user_stamp(event.actor_id)] if event.actor_id else []
         if event.target_type == "accounts.user" and event.target_id:
@@ -129,9 +132,7 @@ def _set_fresh(names: list[str]) -> None:
 
 
 def forget_event(event) -> None:
-    from cocreate.orgs.models import PATH_STEP
-
-    stamp(names_of_event(event, PATH_STEP))
+    stamp(names_of_event(event))
 
 
 def _read_stamps(names: list[str]) -> list[str]:
@@ -176,9 +177,7 @@ def _key_for(request, view, kwargs: dict, scope: Scope) -> str | None:
 
 
 def _key(request, view_name: str, identity: str, node_path: str) -> str:
-    from cocreate.orgs.models import PATH_STEP
-
-    names = [ALL, *stamps_for(node_path, PATH_STEP)]
+    names = [ALL, *stamps_for(node_path)]
     if request.user.is_authenticated:
         names.append(user_stamp(request.user.pk))
     parts = [view_name, request.get_full_path(), identity, getattr(request, "LANGUAGE_CODE", ""),

@@ -14,7 +14,7 @@ from cocreate.audit.services import record
 from cocreate.core.errors import Conflict, DomainError, InvalidTransition
 from cocreate.orgs.models import Household, HouseholdLink, Kind, OrgUnit, Person, Role
 from cocreate.orgs.permissions import ROLES_FOR, active_grants, has_perm, require_perm
-from cocreate.orgs.selectors import ancestors_by_kind
+from cocreate.orgs.selectors import community_or_self
 
 from . import similarity
 from .models import MAX_PHOTOS, Category, Need, NeedPhoto, NeedUpdate, Support, Visit, VisitCampaign
@@ -22,8 +22,8 @@ from .models import MAX_PHOTOS, Category, Need, NeedPhoto, NeedUpdate, Support, 
 
 def community_of(node: OrgUnit) -> OrgUnit:
     """The community or village a node belongs to (itself if it is one)."""
-    community = node if node.kind == Kind.COMMUNITY else ancestors_by_kind(node).get(Kind.COMMUNITY)
-    if community is None:
+    community = community_or_self(node)
+    if community.kind != Kind.COMMUNITY:
         raise DomainError(_("Needs are raised in a community or village, or below it."))
     return community
 

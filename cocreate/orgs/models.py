@@ -32,6 +32,11 @@ class Kind(models.TextChoices):
 KIND_ORDER = [k.value for k in Kind]
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of a node's ancestors and its own, from the top."""
+    return [path[:i] for i in range(PATH_STEP, len(path) + 1, PATH_STEP)]
+
+
 class OrgLevel(models.Model):
     """A named level of the tree, e.g. 村 or 社区 (both of kind community), 湾组 or 楼栋."""
 
@@ -69,7 +74,7 @@ class OrgUnit(models.Model):
         return self.name
 
     def ancestor_paths(self) -> list[str]:
-        return [self.path[:i] for i in range(PATH_STEP, len(self.path) + 1, PATH_STEP)]
+        return ancestor_paths(self.path)
 
     def is_within(self, other: "OrgUnit") -> bool:
         return self.path.startswith(other.path)

@@ -4,9 +4,9 @@ from django.http import HttpRequest
 
 from cocreate.core import generations
 
-from .models import Kind, OrgUnit, Person
+from .models import OrgUnit, Person
 from .permissions import NODES_SECONDS, cached_node
-from .selectors import TREE_FIGURES_SECONDS, ancestors_by_kind
+from .selectors import TREE_FIGURES_SECONDS, community_or_self
 
 
 def node_in_address(kwarg: str = "node_id"):
@@ -40,10 +40,7 @@ def community_path(path: str) -> str:
     one. Nodes are never moved or renamed, so the answer is kept with no generation."""
     def read() -> str:
         node = OrgUnit.objects.filter(path=path).first()
-        if node is None:
-            return path
-        community = node if node.kind == Kind.COMMUNITY else ancestors_by_kind(node).get(Kind.COMMUNITY)
-        return (community or node).path
+        return community_or_self(node).path if node is not None else path
 
     return generations.kept(f"orgs:community-path:{path}", read, NODES_SECONDS)
 

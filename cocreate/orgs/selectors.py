@@ -153,6 +153,12 @@ def ancestors_by_kind(node: OrgUnit) -> dict[str, OrgUnit]:
     return {n.kind: n for n in node_ancestors(node)}
 
 
+def community_or_self(node: OrgUnit) -> OrgUnit:
+    """The community or village a node lies in (itself if it is one), or the node itself when
+    it lies in none (a street, the county)."""
+    return ancestors_by_kind(node).get(Kind.COMMUNITY, node)
+
+
 def grid_workers(grid: OrgUnit) -> list[Person]:
     """The grid's workers as residents see them; forgotten with the tree figures (role and
     person events)."""

@@ -32,6 +32,7 @@ from .models import (
     RoleGrant,
 )
 from .permissions import active_grants, check_incompatible, clear_grant_cache, forget_grants, require_perm
+from .selectors import community_or_self
 
 HOUSEHOLD_KINDS = {Kind.COMMUNITY, Kind.GRID, Kind.MICROGRID, Kind.BUILDING}
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -55,12 +56,6 @@ def _next_child_path(parent: OrgUnit | None) -> tuple[str, int]:
     OrgUnit.objects.filter(pk=parent.pk).update(child_seq=F("child_seq") + 1)
     seq = OrgUnit.objects.values_list("child_seq", flat=True).get(pk=parent.pk)
     return parent.path + path_segment(seq), parent.depth + 1
-
-
-def _community_or_self(node: OrgUnit) -> OrgUnit:
-    if node.kind == Kind.COMMUNITY:
-        return node
-    return OrgUnit.objects.filter(path__in=node.ancestor_paths(), kind=Kind.COMMUNITY).first() or node
 
 
 def _system_or_perm(actor, action: str, node: OrgUnit | None) -> None:
@@ -154,7 +149,7 @@ def household_update(*, actor, household: Household, address: str, occupancy: st
         if getattr(household, field) != value:
             changes[field] = value
             setattr(household, field, value)
-    if custodian is not None and not custodian.node.is_within(_community_or_self(household.node)):
+    if custodian is not None and not custodian.node.is_within(community_or_self(household.node)):
         raise DomainError(_("The custodian must live in the same community."))
     if (household.custodian_id or None) != (custodian.pk if custodian else None):
         household.custodian = custodian
@@ -177,7 +172,7 @@ def household_move(*, actor, household: Household, to_node: OrgUnit) -> Househol
     household.members.update(node=to_node, path=to_node.path)
     record(actor=actor, action="household.moved", target=household, node=to_node,
            data={"from": from_node.pk, "to": to_node.pk})
-    page_cache.stamp(page_cache.names_of_path(from_node.path, PATH_STEP))  # the event stamps the new place only
+    page_cache.stamp(page_cache.names_of_path(from_node.path))  # the event stamps the new place only
     return household
 
 
@@ -252,7 +247,7 @@ def household_link_set(*, actor, household: Household, leader: Person, type: str
     """Link a household to its 联户长 or 党员中心户 (replacing an earlier one of that type)."""
     _system_or_perm(actor, "orgs.manage_household", household.node)
     _require_person_in_scope(actor, leader)
-    if not household.node.is_within(_community_or_self(leader.node)):
+    if not household.node.is_within(community_or_self(leader.node)):
         raise DomainError(_("The 联户长 or 党员中心户 must live in the household's community."))
     if type == HouseholdLink.Type.PARTY_HUB and not leader.is_party_member:
         raise DomainError(_("A 党员中心户 must be a Party member."))

@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from cocreate.audit.services import record
 from cocreate.core import page_cache
-from cocreate.orgs.models import PATH_STEP
 
 from .test_views import raise_need
 
@@ -166,10 +165,10 @@ def test_an_event_stamps_its_subtree_and_its_own_node():
     class Event:
         node_path, action, actor_id, target_type, target_id = "0001000200030004", "need.raised", 7, "", ""
 
-    names = page_cache.names_of_event(Event, PATH_STEP)
+    names = page_cache.names_of_event(Event)
     assert names == ["page:tree:0001", "page:tree:00010002", "page:tree:000100020003",
                      "page:tree:0001000200030004", "page:node:0001000200030004"]
-    assert page_cache.stamps_for("000100020003", PATH_STEP) == [
+    assert page_cache.stamps_for("000100020003") == [
         "page:tree:000100020003", "page:node:0001", "page:node:00010002"]
 
 
